@@ -1,0 +1,18 @@
+"""shelfgraph: product recommendations from raw order lines with LightGCN."""
+
+import logging
+
+from .cleaning import CleaningReport, clean_transactions
+from .interactions import IdMap, Interactions
+
+__version__ = "0.1.0"
+
+logging.getLogger("shelfgraph").addHandler(logging.NullHandler())
+
+__all__ = [
+    "CleaningReport",
+    "IdMap",
+    "Interactions",
+    "__version__",
+    "clean_transactions",
+]
