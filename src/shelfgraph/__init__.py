@@ -4,15 +4,22 @@ import logging
 
 from .cleaning import CleaningReport, clean_transactions
 from .interactions import IdMap, Interactions
+from .models import ALS, GraphFilter, ItemKNN, LightGCN, MostPopular, Recommender
 
 __version__ = "0.1.0"
 
 logging.getLogger("shelfgraph").addHandler(logging.NullHandler())
 
 __all__ = [
+    "ALS",
     "CleaningReport",
+    "GraphFilter",
     "IdMap",
     "Interactions",
+    "ItemKNN",
+    "LightGCN",
+    "MostPopular",
+    "Recommender",
     "__version__",
     "clean_transactions",
 ]

@@ -51,7 +51,7 @@ def _in_sorted(values: np.ndarray, lo: np.int64, hi: np.int64, x: np.int64) -> b
     return False
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath=True)
 def spmm(
     indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, x: np.ndarray
 ) -> np.ndarray:
@@ -103,7 +103,7 @@ def sample_negatives(
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath=True)
 def sampled_loss_grad(
     fu: np.ndarray,
     fi: np.ndarray,

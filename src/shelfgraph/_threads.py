@@ -1,0 +1,43 @@
+"""One place that sets how many threads BLAS and Numba may use."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numba
+from threadpoolctl import threadpool_limits
+
+
+def resolve_threads(n_threads: int | None) -> int:
+    """``None`` or 0 means every core Numba may use; negative counts from the top."""
+    available = numba.config.NUMBA_NUM_THREADS
+    if n_threads is None or n_threads == 0:
+        return available
+    if not isinstance(n_threads, int):
+        raise ValueError(f"`n_threads` must be an int or None, got {n_threads!r}.")
+    if n_threads < 0:
+        return max(1, available + 1 + n_threads)
+    return min(n_threads, available)
+
+
+@contextmanager
+def thread_limits(n_threads: int | None) -> Iterator[int]:
+    """Run the block with ``n_threads`` Numba threads and as many BLAS threads.
+
+    Numba kernels and BLAS calls alternate rather than overlap in shelfgraph,
+    so giving each the same count never oversubscribes the cores.
+    """
+    n = resolve_threads(n_threads)
+    previous = numba.get_num_threads()
+    numba.set_num_threads(n)
+    try:
+        with threadpool_limits(limits=n):
+            yield n
+    finally:
+        numba.set_num_threads(previous)
+
+
+def cpu_count() -> int:
+    return os.cpu_count() or 1

@@ -1,0 +1,147 @@
+"""The training loop of LightGCN: large batches, sampled softmax or BPR, Adam.
+
+Each step propagates the layer-0 embeddings over the whole graph once,
+scores a large batch of training pairs against sampled unbought items, and
+propagates the loss gradient back with the same operator (it is symmetric).
+Large batches keep the number of full-graph propagations per epoch small,
+which is what makes an epoch take about a second on Gowalla-sized data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _kernels
+from ._propagation import Propagation
+
+logger = logging.getLogger("shelfgraph")
+
+LOSSES = {"bpr": 0, "softmax": 1}
+# Gradient buffers are split into this many blocks whatever the thread count,
+# so that sums happen in the same order and results do not depend on threads.
+N_BLOCKS = 4
+
+
+@dataclass
+class TrainConfig:
+    factors: int
+    learning_rate: float
+    lambda_: float
+    epochs: int
+    loss: str
+    n_negatives: int
+    temperature: float
+    steps_per_epoch: int
+    init_std: float
+    random_state: int
+
+
+@dataclass
+class TrainResult:
+    user_embedding: np.ndarray
+    item_embedding: np.ndarray
+    loss_history: list[float] = field(default_factory=list)
+
+
+def train(
+    matrix: sp.csr_matrix,
+    propagation: Propagation,
+    config: TrainConfig,
+    pair_weights: np.ndarray | None = None,
+    progress: Callable[[int, float], None] | None = None,
+) -> TrainResult:
+    """Learn layer-0 embeddings for ``propagation``'s graph from ``matrix``'s pairs.
+
+    Parameters
+    ----------
+    matrix : csr_matrix of shape (n_users, n_items)
+        Training pairs, indices sorted within rows.
+    propagation : Propagation
+        The operator ``P`` for the same graph.
+    config : TrainConfig
+    pair_weights : ndarray of shape (nnz,), optional
+        Weight of each pair's loss, aligned with ``matrix.data``; mean 1.
+    progress : callable, optional
+        Called as ``progress(epoch, mean_loss)`` after each epoch.
+    """
+    n_users, n_items = matrix.shape
+    rng = np.random.default_rng(config.random_state)
+    seed = np.uint64(rng.integers(0, 2**63 - 1))
+    d = config.factors
+    eu = (rng.standard_normal((n_users, d)) * config.init_std).astype(np.float32)
+    ei = (rng.standard_normal((n_items, d)) * config.init_std).astype(np.float32)
+    state = [np.zeros_like(x) for x in (eu, eu, ei, ei)]
+
+    pair_user = np.repeat(np.arange(n_users, dtype=np.int64), np.diff(matrix.indptr))
+    pair_item = matrix.indices.astype(np.int64)
+    weights = (
+        np.ones(matrix.nnz, dtype=np.float32)
+        if pair_weights is None
+        else np.asarray(pair_weights, dtype=np.float32)
+    )
+    # Users who bought every item have no negatives to sample.
+    full = np.diff(matrix.indptr) >= n_items
+    usable = np.flatnonzero(~full[pair_user])
+    n_pairs = len(usable)
+    batch = -(-n_pairs // config.steps_per_epoch)
+    loss_kind = LOSSES[config.loss]
+    result = TrainResult(eu, ei)
+
+    step = 0
+    for epoch in range(config.epochs):
+        order = usable[rng.permutation(n_pairs)]
+        total = 0.0
+        for start in range(0, n_pairs, batch):
+            pairs = order[start : start + batch]
+            users = pair_user[pairs]
+            items = pair_item[pairs]
+            negatives = _kernels.sample_negatives(
+                matrix.indptr, matrix.indices, users, n_items,
+                config.n_negatives, seed, np.uint64(step) * np.uint64(n_pairs * config.n_negatives),
+            )
+            w = weights[pairs] / np.float32(len(pairs))
+
+            fu, fi = propagation(eu, ei)
+            loss, grad_fu, grad_fi = _kernels.sampled_loss_grad(
+                fu, fi, users, items, negatives, w, loss_kind,
+                config.temperature, N_BLOCKS,
+            )
+            grad_u, grad_i = propagation(grad_fu, grad_fi)
+
+            # L2 on the layer-0 rows of this batch, as in the paper's BPR loss.
+            if config.lambda_ > 0:
+                _add_l2(grad_u, eu, users, None, config.lambda_ / len(pairs))
+                _add_l2(grad_i, ei, items, negatives, config.lambda_ / len(pairs))
+
+            step += 1
+            _kernels.adam_step(eu, grad_u, state[0], state[1],
+                               config.learning_rate, 0.9, 0.999, 1e-8, step)
+            _kernels.adam_step(ei, grad_i, state[2], state[3],
+                               config.learning_rate, 0.9, 0.999, 1e-8, step)
+            total += loss
+        mean_loss = total / max(1, -(-n_pairs // batch))
+        result.loss_history.append(mean_loss)
+        logger.debug("epoch %d: loss %.5f", epoch + 1, mean_loss)
+        if progress is not None:
+            progress(epoch, mean_loss)
+    return result
+
+
+def _add_l2(
+    grad: np.ndarray,
+    emb: np.ndarray,
+    rows: np.ndarray,
+    more_rows: np.ndarray | None,
+    scale: float,
+) -> None:
+    """``grad[r] += scale * count(r) * emb[r]`` for each row used in the batch."""
+    counts = np.bincount(rows, minlength=len(emb)).astype(np.float32)
+    if more_rows is not None:
+        counts += np.bincount(more_rows.ravel(), minlength=len(emb)) / more_rows.shape[1]
+    used = np.flatnonzero(counts)
+    grad[used] += (scale * counts[used])[:, None] * emb[used]
