@@ -226,7 +226,11 @@ class ALS(Recommender):
             random_state=self.random_state,
             num_threads=resolve_threads(self.n_threads),
         )
-        model.fit(data.matrix.astype(np.float32), show_progress=False)
+        # implicit runs its own threads; BLAS inside them must stay single.
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1, "blas"):
+            model.fit(data.matrix.astype(np.float32), show_progress=False)
         self.user_factors = np.asarray(model.user_factors, dtype=np.float32)
         self.item_factors = np.asarray(model.item_factors, dtype=np.float32)
 

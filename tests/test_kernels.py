@@ -1,0 +1,122 @@
+"""The Numba kernels against slow, obviously correct NumPy versions."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from shelfgraph.models import _kernels
+from shelfgraph.models._graph import normalized_adjacency
+from shelfgraph.models._propagation import Propagation
+
+
+def random_graph(n_users=30, n_items=20, density=0.2, seed=0):
+    m = sp.random(n_users, n_items, density=density, random_state=seed, format="lil")
+    m[m.nonzero()] = 1.0
+    # everyone buys something, nobody buys everything
+    for u in range(n_users):
+        if m[u].nnz == 0:
+            m[u, u % n_items] = 1.0
+    m = sp.csr_matrix(m, dtype=np.float32)
+    m.sort_indices()
+    return m
+
+
+def test_spmm_matches_scipy():
+    m = random_graph().astype(np.float32)
+    m.data = np.random.default_rng(0).random(m.nnz).astype(np.float32)
+    x = np.random.default_rng(1).standard_normal((m.shape[1], 8)).astype(np.float32)
+    np.testing.assert_allclose(_kernels.spmm(m.indptr, m.indices, m.data, x), m @ x, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("layers", [0, 1, 3])
+def test_propagation_matches_the_dense_formula(layers):
+    m = random_graph()
+    n_u, n_i = m.shape
+    a = np.zeros((n_u + n_i, n_u + n_i))
+    a[:n_u, n_u:] = m.toarray()
+    a[n_u:, :n_u] = m.toarray().T
+    deg = a.sum(axis=1)
+    d = np.where(deg > 0, deg ** -0.5, 0.0)
+    a_norm = d[:, None] * a * d[None, :]
+    e0 = np.random.default_rng(2).standard_normal((n_u + n_i, 4))
+    expected = sum(np.linalg.matrix_power(a_norm, k) @ e0 for k in range(layers + 1)) / (layers + 1)
+
+    fu, fi = Propagation(m, layers)(e0[:n_u].astype(np.float32), e0[n_u:].astype(np.float32))
+    np.testing.assert_allclose(np.vstack([fu, fi]), expected, rtol=1e-4, atol=1e-5)
+    assert np.allclose(normalized_adjacency(m).toarray(), a_norm[:n_u, n_u:])
+
+
+def loss_numpy(fu, fi, users, pos, neg, w, kind, tau):
+    s_pos = np.einsum("bd,bd->b", fu[users], fi[pos])
+    s_neg = np.einsum("bd,btd->bt", fu[users], fi[neg])
+    if kind == 0:
+        return float((w * np.logaddexp(0, -(s_pos[:, None] - s_neg)).mean(axis=1)).sum())
+    logits = np.concatenate([s_pos[:, None], s_neg], axis=1) / tau
+    return float((w * (np.logaddexp.reduce(logits, axis=1) - logits[:, 0])).sum())
+
+
+@pytest.mark.parametrize("kind", [0, 1])
+def test_loss_and_gradients_against_finite_differences(kind):
+    rng = np.random.default_rng(kind)
+    fu = rng.standard_normal((5, 3)).astype(np.float32)
+    fi = rng.standard_normal((6, 3)).astype(np.float32)
+    users = np.array([0, 1, 1, 4])
+    pos = np.array([2, 0, 5, 2])
+    neg = np.array([[1, 3], [4, 4], [2, 1], [0, 5]], dtype=np.int32)
+    w = np.array([0.5, 1.0, 0.25, 2.0], dtype=np.float32)
+    tau = 0.7
+    loss, gu, gi = _kernels.sampled_loss_grad(fu, fi, users, pos, neg, w, kind, tau, 3)
+    assert loss == pytest.approx(loss_numpy(fu, fi, users, pos, neg, w, kind, tau), rel=1e-4)
+
+    fu64, fi64, eps = fu.astype(np.float64), fi.astype(np.float64), 1e-6
+    for table, grad in ((fu64, gu), (fi64, gi)):
+        numeric = np.zeros_like(table)
+        for idx in np.ndindex(table.shape):
+            old = table[idx]
+            table[idx] = old + eps
+            up = loss_numpy(fu64, fi64, users, pos, neg, w, kind, tau)
+            table[idx] = old - eps
+            down = loss_numpy(fu64, fi64, users, pos, neg, w, kind, tau)
+            table[idx] = old
+            numeric[idx] = (up - down) / (2 * eps)
+        np.testing.assert_allclose(grad, numeric, rtol=1e-3, atol=1e-4)
+
+
+def test_topk_matches_argsort_with_ties_and_masks():
+    rng = np.random.default_rng(0)
+    scores = rng.integers(0, 6, (40, 30)).astype(np.float32)  # many ties
+    scores[3, :] = -np.inf
+    scores[4, 2:] = -np.inf
+    idx, val = _kernels.topk_rows(scores, 7)
+    for r in range(40):
+        finite = np.flatnonzero(np.isfinite(scores[r]))
+        order = finite[np.argsort(-scores[r, finite], kind="stable")][:7]
+        expected = np.full(7, -1)
+        expected[: len(order)] = order
+        assert idx[r].tolist() == expected.tolist()
+        assert np.array_equal(val[r][: len(order)], scores[r, order])
+
+
+def test_mask_rows_hides_exactly_the_listed_items():
+    m = random_graph()
+    scores = np.zeros((3, m.shape[1]), dtype=np.float32)
+    rows = np.array([5, 0, 7])
+    _kernels.mask_rows(scores, m.indptr, m.indices, rows)
+    assert np.array_equal(np.isinf(scores), m[rows].toarray() > 0)
+
+
+def test_negatives_are_unbought_uniform_and_deterministic():
+    m = random_graph(n_users=50, n_items=40, density=0.3)
+    users = np.repeat(np.arange(50), 200)
+    neg = _kernels.sample_negatives(m.indptr, m.indices, users, 40, 3, np.uint64(9), np.uint64(0))
+    again = _kernels.sample_negatives(m.indptr, m.indices, users, 40, 3, np.uint64(9), np.uint64(0))
+    assert np.array_equal(neg, again)
+    dense = m.toarray() > 0
+    assert not dense[users[:, None], neg].any()
+    # roughly uniform over each user's unbought items
+    counts = np.bincount(neg[users == 0].ravel(), minlength=40)
+    unbought = ~dense[0]
+    assert (counts[~unbought] == 0).all()
+    expected = 600 / unbought.sum()
+    assert counts[unbought].min() > 0.4 * expected
+    assert counts[unbought].max() < 1.8 * expected
