@@ -60,12 +60,14 @@ def test_loss_and_gradients_against_finite_differences(kind):
     rng = np.random.default_rng(kind)
     fu = rng.standard_normal((5, 3)).astype(np.float32)
     fi = rng.standard_normal((6, 3)).astype(np.float32)
-    users = np.array([0, 1, 1, 4])
+    users = np.array([0, 1, 1, 4])  # sorted by user, as the trainer passes them
     pos = np.array([2, 0, 5, 2])
     neg = np.array([[1, 3], [4, 4], [2, 1], [0, 5]], dtype=np.int32)
     w = np.array([0.5, 1.0, 0.25, 2.0], dtype=np.float32)
     tau = 0.7
-    loss, gu, gi = _kernels.sampled_loss_grad(fu, fi, users, pos, neg, w, kind, tau, 3)
+    bounds = _kernels.block_bounds(users, 3)
+    assert bounds.tolist() == [0, 1, 3, 4]  # the two rows of user 1 stay together
+    loss, gu, gi = _kernels.sampled_loss_grad(fu, fi, users, pos, neg, w, kind, tau, bounds)
     assert loss == pytest.approx(loss_numpy(fu, fi, users, pos, neg, w, kind, tau), rel=1e-4)
 
     fu64, fi64, eps = fu.astype(np.float64), fi.astype(np.float64), 1e-6

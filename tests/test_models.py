@@ -152,7 +152,7 @@ def test_models_recover_taste_groups_and_beat_most_popular(synthetic):
             "pop": sg.MostPopular(),
             "knn": sg.ItemKNN(),
             "gf": sg.GraphFilter(n_components=16),
-            "lightgcn": sg.LightGCN(iterations=30, random_state=0),
+            "lightgcn": sg.LightGCN(iterations=30, learning_rate=1e-3, random_state=0),
         },
         split,
         k=10,
@@ -160,7 +160,7 @@ def test_models_recover_taste_groups_and_beat_most_popular(synthetic):
     for name in ("knn", "gf", "lightgcn"):
         assert table.loc[name, "recall@10"] > 2 * table.loc["pop", "recall@10"], name
     # recommendations come from the customer's own taste group
-    model = sg.LightGCN(iterations=30, random_state=0).fit(split.train)
+    model = sg.LightGCN(iterations=30, learning_rate=1e-3, random_state=0).fit(split.train)
     popular = sg.MostPopular().fit(split.train)
 
     def own_group_share(m):

@@ -5,6 +5,7 @@ import logging
 from .cleaning import CleaningReport, clean_transactions
 from .interactions import IdMap, Interactions
 from .models import ALS, GraphFilter, ItemKNN, LightGCN, MostPopular, Recommender
+from .segments import Segments, segment_customers
 
 __version__ = "0.1.0"
 
@@ -20,6 +21,8 @@ __all__ = [
     "LightGCN",
     "MostPopular",
     "Recommender",
+    "Segments",
     "__version__",
     "clean_transactions",
+    "segment_customers",
 ]

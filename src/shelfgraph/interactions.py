@@ -73,8 +73,15 @@ class IdMap:
         """Indices of ``ids``; an unknown id raises, or maps to -1 with ``missing="ignore"``."""
         scalar = np.ndim(ids) == 0 and not isinstance(ids, (list, tuple))
         values = _id_array([ids] if scalar else ids)
-        if values.dtype.kind in "iu" and self.ids.dtype.kind not in "iuO":
+        if self.ids.dtype.kind in "iu" and values.dtype.kind == "O":
+            # Ints among other ids (a guest's string id, say) still match.
+            is_int = np.array(
+                [isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values],
+                dtype=bool,
+            )
             found = np.full(len(values), -1, dtype=np.int64)
+            if is_int.any():
+                found[is_int] = self._index.get_indexer(values[is_int].astype(np.int64))
         else:
             found = self._index.get_indexer(values).astype(np.int64)
         if missing == "raise" and (found < 0).any():
@@ -90,8 +97,15 @@ def _id_array(ids: Any) -> np.ndarray:
     """Ids as an int64 array when they are all ints, else an object array."""
     if isinstance(ids, (pd.Series, pd.Index)):
         values = ids.to_numpy()
+    elif isinstance(ids, np.ndarray):
+        values = ids
     else:
-        values = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids)
+        # An object array first: np.asarray would turn [1, "a"] into ["1", "a"].
+        items = list(ids)
+        values = np.empty(len(items), dtype=object)
+        values[:] = items
+        if len(items) and all(isinstance(v, str) for v in items):
+            values = values.astype(object)
     if values.dtype.kind in "iu":
         return values.astype(np.int64)
     if values.dtype.kind in "OUST":

@@ -113,7 +113,7 @@ def sampled_loss_grad(
     weights: np.ndarray,
     loss_kind: int,
     temperature: float,
-    n_chunks: int,
+    bounds: np.ndarray,
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """Loss over a batch of (user, bought item, sampled items) and its gradients.
 
@@ -123,20 +123,22 @@ def sampled_loss_grad(
     Each row's loss is multiplied by ``weights[b]``; the total is their sum.
 
     Returns the loss and the gradients with respect to the final user and item
-    embeddings ``fu`` and ``fi``. Each of the ``n_chunks`` blocks of the batch
-    adds into its own buffer, so there are no write races; the buffers are
-    summed in a fixed order.
+    embeddings ``fu`` and ``fi``. The batch is cut into blocks
+    ``bounds[c]:bounds[c + 1]`` that must not split a user's rows (sort the
+    batch by user), so user gradients have no write races; each block adds
+    item gradients into its own buffer, and the buffers are summed in a
+    fixed order, so the result does not depend on the thread count.
     """
-    n, n_neg = neg.shape
+    n_neg = neg.shape[1]
     d = fu.shape[1]
-    gu = np.zeros((n_chunks, fu.shape[0], d), dtype=np.float32)
-    gi = np.zeros((n_chunks, fi.shape[0], d), dtype=np.float32)
-    losses = np.zeros(n_chunks)
-    size = (n + n_chunks - 1) // n_chunks
-    for c in prange(n_chunks):
+    n_blocks = bounds.shape[0] - 1
+    gu = np.zeros(fu.shape, dtype=np.float32)
+    gi = np.zeros((n_blocks, fi.shape[0], d), dtype=np.float32)
+    losses = np.zeros(n_blocks)
+    for c in prange(n_blocks):
         scores = np.empty(n_neg, dtype=np.float32)
         coef = np.empty(n_neg, dtype=np.float32)
-        for b in range(c * size, min(n, (c + 1) * size)):
+        for b in range(bounds[c], bounds[c + 1]):
             u = users[b]
             i = pos[b]
             w = weights[b]
@@ -179,18 +181,30 @@ def sampled_loss_grad(
                 g_pos -= coef[t]
                 j = neg[b, t]
                 for f in range(d):
-                    gu[c, u, f] += coef[t] * fi[j, f]
+                    gu[u, f] += coef[t] * fi[j, f]
                     gi[c, j, f] += coef[t] * fu[u, f]
             for f in range(d):
-                gu[c, u, f] += g_pos * fi[i, f]
+                gu[u, f] += g_pos * fi[i, f]
                 gi[c, i, f] += g_pos * fu[u, f]
 
-    grad_u = gu[0].copy()
     grad_i = gi[0].copy()
-    for c in range(1, n_chunks):
-        grad_u += gu[c]
+    for c in range(1, n_blocks):
         grad_i += gi[c]
-    return losses.sum(), grad_u, grad_i
+    return losses.sum(), gu, grad_i
+
+
+def block_bounds(users: np.ndarray, n_blocks: int) -> np.ndarray:
+    """Cut a user-sorted batch into ``n_blocks`` near-equal blocks at user changes."""
+    n = len(users)
+    cuts = [0]
+    for c in range(1, n_blocks):
+        at = max(cuts[-1], c * n // n_blocks)
+        if 0 < at < n and users[at - 1] == users[at]:
+            # inside a user's rows: move the cut to the first row of the next user
+            at = int(np.searchsorted(users, users[at], side="right"))
+        cuts.append(at)
+    cuts.append(n)
+    return np.asarray(cuts, dtype=np.int64)
 
 
 @njit(cache=True, parallel=True)

@@ -41,8 +41,19 @@ class Propagation:
         norm_t.sort_indices()
         self.n_layers = n_layers
         self.shape = norm.shape
+        self.norm = norm
         self._users = (norm.indptr, norm.indices, norm.data)
         self._items = (norm_t.indptr, norm_t.indices, norm_t.data)
+
+    def layers(self, eu: np.ndarray, ei: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Every layer ``(E_u^(k), E_i^(k))`` for ``k = 0..K``, float32."""
+        out = [(eu.astype(np.float32), ei.astype(np.float32))]
+        for _ in range(self.n_layers):
+            cur_u, cur_i = out[-1]
+            out.append(
+                (_kernels.spmm(*self._users, cur_i), _kernels.spmm(*self._items, cur_u))
+            )
+        return out
 
     def __call__(self, eu: np.ndarray, ei: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``P [E_u; E_i]`` as the pair ``(users, items)``, float32."""

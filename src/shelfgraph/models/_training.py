@@ -24,7 +24,8 @@ logger = logging.getLogger("shelfgraph")
 LOSSES = {"bpr": 0, "softmax": 1}
 # Gradient buffers are split into this many blocks whatever the thread count,
 # so that sums happen in the same order and results do not depend on threads.
-N_BLOCKS = 4
+N_BLOCKS = 2
+MIN_STEPS = 8
 
 
 @dataclass
@@ -36,8 +37,9 @@ class TrainConfig:
     loss: str
     n_negatives: int
     temperature: float
-    steps_per_epoch: int
+    batch_size: int
     init_std: float
+    init: str
     random_state: int
 
 
@@ -72,9 +74,7 @@ def train(
     n_users, n_items = matrix.shape
     rng = np.random.default_rng(config.random_state)
     seed = np.uint64(rng.integers(0, 2**63 - 1))
-    d = config.factors
-    eu = (rng.standard_normal((n_users, d)) * config.init_std).astype(np.float32)
-    ei = (rng.standard_normal((n_items, d)) * config.init_std).astype(np.float32)
+    eu, ei = initial_embeddings(propagation, config, rng)
     state = [np.zeros_like(x) for x in (eu, eu, ei, ei)]
 
     pair_user = np.repeat(np.arange(n_users, dtype=np.int64), np.diff(matrix.indptr))
@@ -88,7 +88,8 @@ def train(
     full = np.diff(matrix.indptr) >= n_items
     usable = np.flatnonzero(~full[pair_user])
     n_pairs = len(usable)
-    batch = -(-n_pairs // config.steps_per_epoch)
+    # Small data sets still take MIN_STEPS steps an epoch.
+    batch = max(1, min(config.batch_size, -(-n_pairs // MIN_STEPS)))
     loss_kind = LOSSES[config.loss]
     result = TrainResult(eu, ei)
 
@@ -97,7 +98,8 @@ def train(
         order = usable[rng.permutation(n_pairs)]
         total = 0.0
         for start in range(0, n_pairs, batch):
-            pairs = order[start : start + batch]
+            # Sorted pair ids are sorted by user: blocks then never split a user.
+            pairs = np.sort(order[start : start + batch])
             users = pair_user[pairs]
             items = pair_item[pairs]
             negatives = _kernels.sample_negatives(
@@ -109,7 +111,7 @@ def train(
             fu, fi = propagation(eu, ei)
             loss, grad_fu, grad_fi = _kernels.sampled_loss_grad(
                 fu, fi, users, items, negatives, w, loss_kind,
-                config.temperature, N_BLOCKS,
+                config.temperature, _kernels.block_bounds(users, N_BLOCKS),
             )
             grad_u, grad_i = propagation(grad_fu, grad_fi)
 
@@ -132,6 +134,35 @@ def train(
     return result
 
 
+def initial_embeddings(
+    propagation: Propagation, config: TrainConfig, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Layer-0 embeddings: normal, or the graph's leading singular vectors.
+
+    ``"svd"`` starts users at ``U sqrt(S)`` and items at ``V sqrt(S)`` from
+    the top singular triplets of ``R~``, the smoothest signals on the graph,
+    rescaled to the root-mean-square ``init_std``; training then starts from
+    a ranking that already follows the graph's structure instead of noise.
+    """
+    n_users, n_items = propagation.shape
+    d = config.factors
+    if config.init == "normal" or min(n_users, n_items) <= d:
+        eu = rng.standard_normal((n_users, d)) * config.init_std
+        ei = rng.standard_normal((n_items, d)) * config.init_std
+        return eu.astype(np.float32), ei.astype(np.float32)
+
+    from sklearn.utils.extmath import randomized_svd
+
+    seed = int(rng.integers(0, 2**31 - 1))
+    u, s, vt = randomized_svd(propagation.norm, d, n_iter=4, random_state=seed)
+    root = np.sqrt(s)
+    eu = u * root
+    ei = vt.T * root
+    rms = np.sqrt((np.square(eu).sum() + np.square(ei).sum()) / ((n_users + n_items) * d))
+    scale = config.init_std / max(rms, 1e-12)
+    return (eu * scale).astype(np.float32), (ei * scale).astype(np.float32)
+
+
 def _add_l2(
     grad: np.ndarray,
     emb: np.ndarray,
@@ -143,5 +174,5 @@ def _add_l2(
     counts = np.bincount(rows, minlength=len(emb)).astype(np.float32)
     if more_rows is not None:
         counts += np.bincount(more_rows.ravel(), minlength=len(emb)) / more_rows.shape[1]
-    used = np.flatnonzero(counts)
-    grad[used] += (scale * counts[used])[:, None] * emb[used]
+    # Dense over all rows (unused rows add zero): cheaper than fancy indexing.
+    grad += (np.float32(scale) * counts)[:, None] * emb

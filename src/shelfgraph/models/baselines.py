@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from ..interactions import Interactions
 from ._graph import degrees, normalized_adjacency
-from .base import Recommender, check_float, check_int
+from .base import EmbeddingModel, Recommender, check_float, check_int
 
 logger = logging.getLogger("shelfgraph")
 
@@ -26,6 +26,9 @@ class MostPopular(Recommender):
 
     def _user_scores(self, rows: np.ndarray) -> np.ndarray:
         return np.tile(self.item_popularity_, (len(rows), 1))
+
+    def _basket_scores(self, cols: np.ndarray) -> np.ndarray:
+        return self.item_popularity_.copy()
 
 
 class ItemKNN(Recommender):
@@ -96,6 +99,11 @@ class ItemKNN(Recommender):
         bought.data[:] = 1.0
         return np.asarray((bought @ self._similarity_t).toarray(), dtype=np.float32)
 
+    def _basket_scores(self, cols: np.ndarray) -> np.ndarray:
+        return np.asarray(self.similarity_[cols].sum(axis=0), dtype=np.float32).ravel()
+
+    _item_similarity = _basket_scores
+
 
 class GraphFilter(Recommender):
     """A training-free graph filter in the style of GF-CF (Shen et al., CIKM 2021).
@@ -160,6 +168,19 @@ class GraphFilter(Recommender):
     def _user_scores(self, rows: np.ndarray) -> np.ndarray:
         r = self.interactions_.matrix[rows].astype(np.float32)
         r.data[:] = 1.0
+        return self._filter(r)
+
+    def _basket_scores(self, cols: np.ndarray) -> np.ndarray:
+        r = sp.csr_matrix(
+            (np.ones(len(cols), dtype=np.float32), (np.zeros(len(cols), dtype=int), cols)),
+            shape=(1, self.interactions_.n_items),
+        )
+        return self._filter(r)[0]
+
+    _item_similarity = _basket_scores
+
+    def _filter(self, r: sp.csr_matrix) -> np.ndarray:
+        """The filter applied to purchase rows ``r``."""
         # r R~^T R~ through the users: (r R~^T) is sparse, then dense.
         via_users = r @ self._norm_t
         scores = np.asarray((via_users @ self.norm_).toarray(), dtype=np.float32)
@@ -168,7 +189,7 @@ class GraphFilter(Recommender):
         return scores
 
 
-class ALS(Recommender):
+class ALS(EmbeddingModel):
     """Implicit-feedback ALS (Hu, Koren & Volinsky 2008) from the ``implicit`` package.
 
     A thin wrapper: ``implicit`` does the training; scores are the dot products
@@ -218,21 +239,25 @@ class ALS(Recommender):
             ) from None
         from .._threads import resolve_threads
 
-        model: Any = AlternatingLeastSquares(
-            factors=self.factors,
-            regularization=self.regularization,
-            alpha=self.alpha,
-            iterations=self.iterations,
-            random_state=self.random_state,
-            num_threads=resolve_threads(self.n_threads),
-        )
-        # implicit runs its own threads; BLAS inside them must stay single.
         from threadpoolctl import threadpool_limits
 
+        # implicit runs its own threads; BLAS inside them must stay single.
         with threadpool_limits(1, "blas"):
+            model: Any = AlternatingLeastSquares(
+                factors=self.factors,
+                regularization=self.regularization,
+                alpha=self.alpha,
+                iterations=self.iterations,
+                random_state=self.random_state,
+                num_threads=resolve_threads(self.n_threads),
+            )
             model.fit(data.matrix.astype(np.float32), show_progress=False)
         self.user_factors = np.asarray(model.user_factors, dtype=np.float32)
         self.item_factors = np.asarray(model.item_factors, dtype=np.float32)
 
-    def _user_scores(self, rows: np.ndarray) -> np.ndarray:
-        return self.user_factors[rows] @ self.item_factors.T
+    def _basket_scores(self, cols: np.ndarray) -> np.ndarray:
+        # The ALS user update for a new row: a ridge regression on the items.
+        v = self.item_factors
+        gram = v.T @ v + self.regularization * np.eye(v.shape[1], dtype=np.float32)
+        user = np.linalg.solve(gram, v[cols].sum(axis=0) * (1.0 + self.alpha))
+        return v @ user.astype(np.float32)

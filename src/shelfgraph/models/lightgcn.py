@@ -11,12 +11,12 @@ from .._typing import FrameLike
 from ..interactions import Interactions
 from ._propagation import Propagation
 from ._training import LOSSES, TrainConfig, train
-from .base import Recommender, check_float, check_int
+from .base import EmbeddingModel, check_float, check_int
 
 logger = logging.getLogger("shelfgraph")
 
 
-class LightGCN(Recommender):
+class LightGCN(EmbeddingModel):
     """LightGCN: embeddings smoothed over the customer-item purchase graph.
 
     Users and items get learnable layer-0 embeddings ``E^(0)``. ``K`` layers
@@ -53,11 +53,16 @@ class LightGCN(Recommender):
         Unbought items sampled per training pair, uniformly.
     temperature : float, default=0.2
         Softmax temperature; ignored by BPR.
-    steps_per_epoch : int, default=8
-        Optimiser steps per epoch; the batch is the training pairs divided by
-        this. Each step costs one full-graph propagation forward and back.
+    batch_size : int, default=65536
+        Training pairs per optimiser step, at most an eighth of all pairs so
+        that small data sets still take 8 steps an epoch. Each step costs one
+        full-graph propagation forward and back, so large batches are fast.
+    init : {"svd", "normal"}, default="svd"
+        Layer-0 start: the normalised graph's leading singular vectors (a
+        head start for training), or normal noise as in the paper.
     init_std : float, default=0.1
-        Standard deviation of the normal initialisation.
+        Standard deviation of the normal start; the root-mean-square of the
+        SVD start.
     use_weights : bool, default=False
         Weight each pair's loss by its interaction weight (counts, quantity or
         revenue, when the interactions carry them), scaled to mean 1.
@@ -99,7 +104,8 @@ class LightGCN(Recommender):
         loss: str = "softmax",
         n_negatives: int = 16,
         temperature: float = 0.2,
-        steps_per_epoch: int = 8,
+        batch_size: int = 65536,
+        init: str = "svd",
         init_std: float = 0.1,
         use_weights: bool = False,
         random_state: int = 0,
@@ -115,7 +121,8 @@ class LightGCN(Recommender):
         self.loss = loss
         self.n_negatives = n_negatives
         self.temperature = temperature
-        self.steps_per_epoch = steps_per_epoch
+        self.batch_size = batch_size
+        self.init = init
         self.init_std = init_std
         self.use_weights = use_weights
         self.random_state = random_state
@@ -157,8 +164,10 @@ class LightGCN(Recommender):
             raise ValueError(f"`loss` must be one of {sorted(LOSSES)}, got {self.loss!r}.")
         check_int("n_negatives", self.n_negatives)
         check_float("temperature", self.temperature, strict=True)
-        check_int("steps_per_epoch", self.steps_per_epoch)
+        check_int("batch_size", self.batch_size)
         check_float("init_std", self.init_std, strict=True)
+        if self.init not in ("svd", "normal"):
+            raise ValueError(f"`init` must be 'svd' or 'normal', got {self.init!r}.")
 
     def _fit(self, data: Interactions) -> None:
         matrix = data.matrix
@@ -176,8 +185,9 @@ class LightGCN(Recommender):
             loss=self.loss,
             n_negatives=self.n_negatives,
             temperature=self.temperature,
-            steps_per_epoch=self.steps_per_epoch,
+            batch_size=self.batch_size,
             init_std=self.init_std,
+            init=self.init,
             random_state=self.random_state,
         )
         bar = None
@@ -199,9 +209,26 @@ class LightGCN(Recommender):
         self.user_embedding_ = result.user_embedding
         self.item_embedding_ = result.item_embedding
         self.loss_history_ = result.loss_history
-        self.user_factors, self.item_factors = propagation(
-            result.user_embedding, result.item_embedding
-        )
+        layers = propagation.layers(result.user_embedding, result.item_embedding)
+        self.user_factors = np.mean([u for u, _ in layers], axis=0, dtype=np.float32)
+        self.item_factors = np.mean([i for _, i in layers], axis=0, dtype=np.float32)
+        # Item layers 0..K-1 and degrees are what fold-in of a new basket needs.
+        self.item_layers_ = np.stack([i for _, i in layers[:-1]]) if self.k_layers else None
+        self.item_degree_ = np.diff(matrix.tocsc().indptr).astype(np.float32)
 
-    def _user_scores(self, rows: np.ndarray) -> np.ndarray:
-        return self.user_factors[rows] @ self.item_factors.T
+    def _basket_scores(self, cols: np.ndarray) -> np.ndarray:
+        """Fold a new customer into the graph with LightGCN's own rule.
+
+        The new user node links to the basket's items; its layer ``k + 1`` is
+        ``sum_i e_i^(k) / sqrt(|basket| d_i)``, the propagation rule with
+        the item layers of the trained model, and its missing layer 0 is
+        taken to be its layer 1. The final embedding is the mean of layers
+        ``0..K``, scored against the trained item embeddings.
+        """
+        if self.item_layers_ is None:  # K = 0: plain MF, no graph to fold into
+            user = self.item_factors[cols].mean(axis=0)
+        else:
+            weights = 1.0 / np.sqrt(len(cols) * np.maximum(self.item_degree_[cols], 1.0))
+            hops = [(weights[:, None] * layer[cols]).sum(axis=0) for layer in self.item_layers_]
+            user = (hops[0] + sum(hops)) / (len(hops) + 1)
+        return self.item_factors @ user.astype(np.float32)
