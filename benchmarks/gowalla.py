@@ -15,9 +15,9 @@ import argparse
 import time
 
 import pandas as pd
-from _common import GOWALLA, measured, peak_rss_mb
 
 import shelfgraph as sg
+from _common import GOWALLA, measured, peak_rss_mb
 from shelfgraph.evaluation import evaluate, paper_split
 
 PAPER = {"recall@20": 0.1830, "ndcg@20": 0.1554}
@@ -53,18 +53,29 @@ def main() -> None:
         "graph-filter (GF-CF)": sg.GraphFilter(n_threads=args.threads),
     }
     if not args.skip_als:
-        models["als (implicit)"] = sg.ALS(factors=64, iterations=15, n_threads=args.threads)
+        models["als (implicit)"] = sg.ALS(
+            factors=64, iterations=15, n_threads=args.threads
+        )
     table = evaluate(models, split, k=20)
     ours = evaluate({"lightgcn (shelfgraph)": lightgcn}, split, k=20, fit=False)
     table = pd.concat([ours, table])
     table["fit_ratio"] = table["fit_s"] / table.loc["lightgcn (shelfgraph)", "fit_s"]
     paper = pd.DataFrame([PAPER], index=["lightgcn (paper, 1000 epochs)"])
     table = pd.concat([table, paper])
-    columns = ["recall@20", "ndcg@20", "precision@20", "coverage@20", "fit_s",
-               "fit_ratio", "eval_s"]
+    columns = [
+        "recall@20",
+        "ndcg@20",
+        "precision@20",
+        "coverage@20",
+        "fit_s",
+        "fit_ratio",
+        "eval_s",
+    ]
     with pd.option_context("display.width", 200):
         print(table[columns].round(4).to_string())
-    print(f"test users: {len(split.test_users):,}; items ranked: {split.train.n_items:,}")
+    print(
+        f"test users: {len(split.test_users):,}; items ranked: {split.train.n_items:,}"
+    )
 
 
 if __name__ == "__main__":

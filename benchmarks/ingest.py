@@ -36,7 +36,11 @@ def main() -> None:
 
     start = time.perf_counter()
     orders = make_retail_orders(
-        n_lines=args.lines, n_customers=5_900, n_items=4_600, n_groups=20, random_state=0
+        n_lines=args.lines,
+        n_customers=5_900,
+        n_items=4_600,
+        n_groups=20,
+        random_state=0,
     )
     generate = time.perf_counter() - start
     print(f"generated {len(orders):,} order lines in {generate:.2f} s")
@@ -53,7 +57,10 @@ def main() -> None:
         clean = time.perf_counter() - start
         start = time.perf_counter()
         inter = Interactions.from_frame(
-            cleaned, "Customer ID", "StockCode", time_col="InvoiceDate",
+            cleaned,
+            "Customer ID",
+            "StockCode",
+            time_col="InvoiceDate",
             name_col="Description",
         )
         build = time.perf_counter() - start
@@ -67,9 +74,14 @@ def main() -> None:
     print(report)
     print(inter)
     assert len(pairs) == inter.nnz, (len(pairs), inter.nnz)
-    print(f"read {read:.2f} s + clean {clean:.2f} s + interactions {build:.2f} s "
-          f"= {ours:.2f} s")
-    print(f"plain pandas chain (read + clean + dedupe, no ids/matrix/report): {peer:.2f} s")
+    print(
+        f"read {read:.2f} s + clean {clean:.2f} s + interactions {build:.2f} s "
+        f"= {ours:.2f} s"
+    )
+    print(
+        "plain pandas chain (read + clean + dedupe, no ids/matrix/report): "
+        f"{peer:.2f} s"
+    )
     print(f"ratio shelfgraph / plain pandas: {ours / peer:.2f}")
 
 

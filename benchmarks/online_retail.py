@@ -14,15 +14,19 @@ run in the same process.
 from __future__ import annotations
 
 import pandas as pd
-from _common import RETAIL_SAMPLE
 
 import shelfgraph as sg
+from _common import RETAIL_SAMPLE
 from shelfgraph.datasets import load_online_retail, make_retail_orders
 from shelfgraph.evaluation import evaluate, temporal_split
 
 WALKTHROUGH = {
-    "factors": 64, "k_layers": 3, "learning_rate": 1e-3, "lambda_": 1e-4,
-    "iterations": 30, "random_state": 42,
+    "factors": 64,
+    "k_layers": 3,
+    "learning_rate": 1e-3,
+    "lambda_": 1e-4,
+    "iterations": 30,
+    "random_state": 42,
 }
 
 
@@ -44,14 +48,20 @@ def models() -> dict[str, sg.Recommender]:
 
 
 def run(name: str, orders: pd.DataFrame) -> None:
-    cleaned, report = sg.clean_transactions(orders)
+    cleaned, _report = sg.clean_transactions(orders)
     split = temporal_split(cleaned)
     print(f"\n== {name}: {split}")
     print(f"   {split.report}")
     table = evaluate(models(), split, k=20)
     table["fit_ratio_vs_knn"] = table["fit_s"] / table.loc["item-knn", "fit_s"]
-    columns = ["recall@20", "ndcg@20", "map@20", "coverage@20", "fit_s",
-               "fit_ratio_vs_knn"]
+    columns = [
+        "recall@20",
+        "ndcg@20",
+        "map@20",
+        "coverage@20",
+        "fit_s",
+        "fit_ratio_vs_knn",
+    ]
     with pd.option_context("display.width", 200):
         print(table[columns].round(4).to_string())
 

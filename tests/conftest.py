@@ -30,6 +30,10 @@ def sample_path() -> Path:
 def synthetic() -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     """Small synthetic orders with their taste groups (customers, items)."""
     return make_retail_orders(
-        n_lines=40_000, n_customers=600, n_items=300, n_groups=6,
-        random_state=7, return_groups=True,
+        n_lines=40_000,
+        n_customers=600,
+        n_items=300,
+        n_groups=6,
+        random_state=7,
+        return_groups=True,
     )

@@ -1,4 +1,3 @@
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -69,12 +68,19 @@ def test_custom_column_names_and_skipped_rules():
     frame = lines().rename(columns={"Customer ID": "cust", "StockCode": "sku"})
     frame = frame.drop(columns=["Description", "Invoice"])
     cleaned, report = clean_transactions(
-        frame, user_col="cust", item_col="sku", invoice_col=None,
-        description_col=None, min_item_count=5,
+        frame,
+        user_col="cust",
+        item_col="sku",
+        invoice_col=None,
+        description_col=None,
+        min_item_count=5,
     )
     assert [r.rule for r in report.rules] == [
-        "missing_customer", "missing_item", "non_positive_quantity",
-        "non_positive_price", "rare_items",
+        "missing_customer",
+        "missing_item",
+        "non_positive_quantity",
+        "non_positive_price",
+        "rare_items",
     ]
     assert set(cleaned["sku"]) == {"A"}
     assert report.after.invoices is None
@@ -82,7 +88,9 @@ def test_custom_column_names_and_skipped_rules():
 
 def test_missing_column_names_it_and_the_columns_found():
     frame = lines().drop(columns=["Price"])
-    with pytest.raises(MissingColumnError, match=r"'Price' not found; columns found: .*'Quantity'"):
+    with pytest.raises(
+        MissingColumnError, match=r"'Price' not found; columns found: .*'Quantity'"
+    ):
         clean_transactions(frame)
 
 
@@ -96,7 +104,9 @@ def test_cleaning_that_empties_the_frame_names_the_rule():
 def test_empty_frame_and_bad_option():
     with pytest.raises(EmptyDataError, match="0 rows"):
         clean_transactions(lines().iloc[:0])
-    with pytest.raises(ValueError, match=r"`min_item_count` must be an int >= 1, got 0"):
+    with pytest.raises(
+        ValueError, match=r"`min_item_count` must be an int >= 1, got 0"
+    ):
         clean_transactions(lines(), min_item_count=0)
 
 

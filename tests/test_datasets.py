@@ -3,8 +3,12 @@ import pandas as pd
 import pytest
 
 from shelfgraph import Interactions, clean_transactions
-from shelfgraph.datasets import SHEETS, load_online_retail, make_retail_orders
-from shelfgraph.datasets import _online_retail
+from shelfgraph.datasets import (
+    SHEETS,
+    _online_retail,
+    load_online_retail,
+    make_retail_orders,
+)
 from shelfgraph.exceptions import (
     DataError,
     DatasetUnavailableError,
@@ -15,9 +19,16 @@ from shelfgraph.exceptions import (
 RAW = {  # the raw UCI layout: numbers where the sheet has numbers
     "Invoice": [489434, 489434, "C489449", 489450],
     "StockCode": [85048, "79323P", 22087, "85123A"],
-    "Description": ["15CM CHRISTMAS GLASS BALL", "PINK CHERRY LIGHTS", "PAPER BUNTING", None],
+    "Description": [
+        "15CM CHRISTMAS GLASS BALL",
+        "PINK CHERRY LIGHTS",
+        "PAPER BUNTING",
+        None,
+    ],
     "Quantity": [12, 12, -12, 6],
-    "InvoiceDate": pd.to_datetime(["2009-12-01 07:45", "2009-12-01 07:45", "2009-12-01 10:33", "2009-12-01 10:41"]),
+    "InvoiceDate": pd.to_datetime(
+        ["2009-12-01 07:45", "2009-12-01 07:45", "2009-12-01 10:33", "2009-12-01 10:41"]
+    ),
     "Price": [6.95, 6.75, 2.95, 2.55],
     "Customer ID": [13085.0, 13085.0, 16321.0, np.nan],
     "Country": ["United Kingdom"] * 4,
@@ -32,9 +43,16 @@ def workbook(path):
         ws = book.create_sheet(sheet)
         ws.append(list(RAW))
         for row in zip(*RAW.values()):
-            ws.append([None if isinstance(v, float) and np.isnan(v) else
-                       (v.to_pydatetime() if isinstance(v, pd.Timestamp) else v) for v in row][:3]
-                      + [row[3] + k] + list(row[4:]))
+            ws.append(
+                [
+                    None
+                    if isinstance(v, float) and np.isnan(v)
+                    else (v.to_pydatetime() if isinstance(v, pd.Timestamp) else v)
+                    for v in row
+                ][:3]
+                + [row[3] + k]
+                + list(row[4:])
+            )
     book.save(path)
     return path
 
@@ -55,7 +73,11 @@ def test_xlsx_in_raw_layout_reads_both_sheets(tmp_path):
 
 def test_wrong_sheet_lists_the_sheets_found(tmp_path):
     path = workbook(tmp_path / "retail.xlsx")
-    with pytest.raises(DataError, match=r"sheet 'Year 2011' not in retail.xlsx; sheets found: \['Year 2009-2010', 'Year 2010-2011'\]"):
+    with pytest.raises(
+        DataError,
+        match=r"sheet 'Year 2011' not in retail.xlsx; "
+        r"sheets found: \['Year 2009-2010', 'Year 2010-2011'\]",
+    ):
         load_online_retail(path, sheets=["Year 2011"])
 
 
@@ -68,7 +90,13 @@ def test_openpyxl_fallback_reads_the_same(tmp_path, monkeypatch):
 
 
 def test_csv_with_other_column_spellings(tmp_path):
-    frame = pd.DataFrame(RAW).rename(columns={"Customer ID": "CustomerID", "Invoice": "InvoiceNo", "Price": "UnitPrice"})
+    frame = pd.DataFrame(RAW).rename(
+        columns={
+            "Customer ID": "CustomerID",
+            "Invoice": "InvoiceNo",
+            "Price": "UnitPrice",
+        }
+    )
     frame.to_csv(tmp_path / "lines.csv", index=False)
     read = load_online_retail(tmp_path / "lines.csv")
     assert list(read["StockCode"]) == ["85048", "79323P", "22087", "85123A"]
@@ -79,7 +107,9 @@ def test_csv_with_other_column_spellings(tmp_path):
 
 def test_missing_column_and_empty_files(tmp_path):
     pd.DataFrame(RAW).drop(columns=["Price"]).to_csv(tmp_path / "a.csv", index=False)
-    with pytest.raises(MissingColumnError, match=r"'Price' not found; columns found: \['Invoice'"):
+    with pytest.raises(
+        MissingColumnError, match=r"'Price' not found; columns found: \['Invoice'"
+    ):
         load_online_retail(tmp_path / "a.csv")
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(EmptyDataError, match="empty"):
@@ -94,11 +124,15 @@ def test_missing_column_and_empty_files(tmp_path):
         load_online_retail(tmp_path / "x.json")
 
 
-def test_offline_download_fails_at_once_and_says_where_to_put_the_file(tmp_path, monkeypatch):
+def test_offline_download_fails_at_once_and_says_where_to_put_the_file(
+    tmp_path, monkeypatch
+):
     monkeypatch.setenv("SHELFGRAPH_CACHE", str(tmp_path))
     # A closed port on this machine: the connection is refused at once.
     monkeypatch.setattr(_online_retail, "ONLINE_RETAIL_URL", "http://127.0.0.1:9/x.zip")
-    with pytest.raises(DatasetUnavailableError, match=str(tmp_path / "online_retail_II.xlsx")):
+    with pytest.raises(
+        DatasetUnavailableError, match=str(tmp_path / "online_retail_II.xlsx")
+    ):
         load_online_retail()
     with pytest.raises(DatasetUnavailableError, match="does not exist"):
         load_online_retail(download=False)
@@ -128,7 +162,9 @@ def test_real_sample_matches_a_plain_pandas_computation(sample_path):
     assert report.after.items == plain["StockCode"].nunique()
     assert report.after.invoices == plain["Invoice"].nunique()
 
-    inter = Interactions.from_frame(cleaned, "Customer ID", "StockCode", time_col="InvoiceDate")
+    inter = Interactions.from_frame(
+        cleaned, "Customer ID", "StockCode", time_col="InvoiceDate"
+    )
     pairs = plain.drop_duplicates(["Customer_ID", "StockCode"])
     assert inter.nnz == len(pairs)
     assert inter.n_users == pairs["Customer_ID"].nunique()
@@ -137,7 +173,9 @@ def test_real_sample_matches_a_plain_pandas_computation(sample_path):
     assert set(inter.users.ids) == {int(float(c)) for c in pairs["Customer_ID"]}
     assert any(not code.isdigit() for code in inter.items.ids)
     user = int(float(pairs["Customer_ID"].iloc[0]))
-    expected = set(pairs.loc[pairs["Customer_ID"] == pairs["Customer_ID"].iloc[0], "StockCode"])
+    expected = set(
+        pairs.loc[pairs["Customer_ID"] == pairs["Customer_ID"].iloc[0], "StockCode"]
+    )
     assert set(inter.items_of(user)) == expected
 
 
@@ -170,10 +208,13 @@ def test_synthetic_customers_buy_mostly_from_their_own_group():
         n_lines=30_000, taste=0.8, random_state=1, return_groups=True
     )
     clean = orders.dropna(subset=["Customer ID"])
-    own = clean["Customer ID"].map(cust_group).to_numpy() == clean["StockCode"].map(item_group).to_numpy()
+    own = (
+        clean["Customer ID"].map(cust_group).to_numpy()
+        == clean["StockCode"].map(item_group).to_numpy()
+    )
     # 0.8 from the own group plus the popularity draws that land there
     assert 0.78 < own.mean() < 0.9
-    cleaned, report = clean_transactions(orders)
+    _cleaned, report = clean_transactions(orders)
     assert report.after.rows > 0.7 * report.before.rows
 
 

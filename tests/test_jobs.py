@@ -63,7 +63,11 @@ def test_unknown_users_follow_the_policy(retail):
     popular = model.recommend(users, n=3, unknown="popular")
     guest = popular[popular["user_id"] == "guest-1"]
     assert guest["source"].eq("popular").all() and len(guest) == 3
-    top, _ = sg.MostPopular().fit(inter).recommend_items(inter.users.ids[0], n=3, exclude_seen=False)
+    top, _ = (
+        sg.MostPopular()
+        .fit(inter)
+        .recommend_items(inter.users.ids[0], n=3, exclude_seen=False)
+    )
     assert guest["item_id"].tolist() == list(top)
 
 
@@ -72,8 +76,12 @@ def test_export_writes_every_row(retail, tmp_path):
     n_rows = model.export_recommendations(tmp_path / "shelves.parquet", n=4, chunk=64)
     back = pd.read_parquet(tmp_path / "shelves.parquet")
     assert n_rows == len(back) == 4 * inter.n_users
-    pd.testing.assert_frame_equal(back, model.recommend(n=4).reset_index(drop=True), check_dtype=False)
-    model.export_recommendations(tmp_path / "shelves.csv", list(inter.users.ids[:10]), n=2)
+    pd.testing.assert_frame_equal(
+        back, model.recommend(n=4).reset_index(drop=True), check_dtype=False
+    )
+    model.export_recommendations(
+        tmp_path / "shelves.csv", list(inter.users.ids[:10]), n=2
+    )
     assert len(pd.read_csv(tmp_path / "shelves.csv")) == 20
     with pytest.raises(ValueError, match=r"\.parquet or \.csv"):
         model.export_recommendations(tmp_path / "x.json")
@@ -123,7 +131,7 @@ def test_audience_ranks_the_item_higher_than_the_rest(retail):
     assert len(everyone) == inter.n_users - len(buyers)
     top = model.recommend_users(item, fraction=0.2)
     assert len(top) == int(np.ceil(0.2 * len(everyone)))
-    assert top["score"].min() >= everyone["score"].iloc[len(top):].max()
+    assert top["score"].min() >= everyone["score"].iloc[len(top) :].max()
     # the chosen customers rank the item higher in their own shelves than the rest do
     table = model.score(everyone["user_id"], list(inter.items.ids))
     ranks = table.rank(axis=1, ascending=False)[item]
@@ -138,8 +146,12 @@ def test_audience_for_several_items(retail):
     model, inter, _, _ = retail
     items = list(inter.items.ids[1:4])
     frame = model.recommend_users(items, n=50, combine="max")
-    assert [c for c in frame.columns if c.startswith("score:")] == [f"score:{i}" for i in items]
-    np.testing.assert_allclose(frame["score"], frame[[f"score:{i}" for i in items]].max(axis=1))
+    assert [c for c in frame.columns if c.startswith("score:")] == [
+        f"score:{i}" for i in items
+    ]
+    np.testing.assert_allclose(
+        frame["score"], frame[[f"score:{i}" for i in items]].max(axis=1)
+    )
     with pytest.raises(UnknownIdError):
         model.recommend_users(["NOPE"])
     with pytest.raises(ValueError, match="at most one of"):
@@ -157,7 +169,10 @@ def test_segments_are_seeded_and_plot_a_png(retail, tmp_path):
     assert a.sizes.sum() == inter.n_users
     assert set(a.top_items.columns) >= {"segment", "rank", "item_id", "item_name"}
     # planted taste groups: segments align with them
-    purity = pd.crosstab(a.labels, a.labels.index.map(cust_group)).max(axis=1).sum() / inter.n_users
+    purity = (
+        pd.crosstab(a.labels, a.labels.index.map(cust_group)).max(axis=1).sum()
+        / inter.n_users
+    )
     assert purity > 0.6
     path = a.plot(tmp_path / "segments.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -25,7 +25,9 @@ def test_spmm_matches_scipy():
     m = random_graph().astype(np.float32)
     m.data = np.random.default_rng(0).random(m.nnz).astype(np.float32)
     x = np.random.default_rng(1).standard_normal((m.shape[1], 8)).astype(np.float32)
-    np.testing.assert_allclose(_kernels.spmm(m.indptr, m.indices, m.data, x), m @ x, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        _kernels.spmm(m.indptr, m.indices, m.data, x), m @ x, rtol=1e-5, atol=1e-6
+    )
 
 
 @pytest.mark.parametrize("layers", [0, 1, 3])
@@ -36,12 +38,16 @@ def test_propagation_matches_the_dense_formula(layers):
     a[:n_u, n_u:] = m.toarray()
     a[n_u:, :n_u] = m.toarray().T
     deg = a.sum(axis=1)
-    d = np.where(deg > 0, deg ** -0.5, 0.0)
+    d = np.where(deg > 0, deg**-0.5, 0.0)
     a_norm = d[:, None] * a * d[None, :]
     e0 = np.random.default_rng(2).standard_normal((n_u + n_i, 4))
-    expected = sum(np.linalg.matrix_power(a_norm, k) @ e0 for k in range(layers + 1)) / (layers + 1)
+    expected = sum(
+        np.linalg.matrix_power(a_norm, k) @ e0 for k in range(layers + 1)
+    ) / (layers + 1)
 
-    fu, fi = Propagation(m, layers)(e0[:n_u].astype(np.float32), e0[n_u:].astype(np.float32))
+    fu, fi = Propagation(m, layers)(
+        e0[:n_u].astype(np.float32), e0[n_u:].astype(np.float32)
+    )
     np.testing.assert_allclose(np.vstack([fu, fi]), expected, rtol=1e-4, atol=1e-5)
     assert np.allclose(normalized_adjacency(m).toarray(), a_norm[:n_u, n_u:])
 
@@ -50,7 +56,9 @@ def loss_numpy(fu, fi, users, pos, neg, w, kind, tau):
     s_pos = np.einsum("bd,bd->b", fu[users], fi[pos])
     s_neg = np.einsum("bd,btd->bt", fu[users], fi[neg])
     if kind == 0:
-        return float((w * np.logaddexp(0, -(s_pos[:, None] - s_neg)).mean(axis=1)).sum())
+        return float(
+            (w * np.logaddexp(0, -(s_pos[:, None] - s_neg)).mean(axis=1)).sum()
+        )
     logits = np.concatenate([s_pos[:, None], s_neg], axis=1) / tau
     return float((w * (np.logaddexp.reduce(logits, axis=1) - logits[:, 0])).sum())
 
@@ -67,8 +75,12 @@ def test_loss_and_gradients_against_finite_differences(kind):
     tau = 0.7
     bounds = _kernels.block_bounds(users, 3)
     assert bounds.tolist() == [0, 1, 3, 4]  # the two rows of user 1 stay together
-    loss, gu, gi = _kernels.sampled_loss_grad(fu, fi, users, pos, neg, w, kind, tau, bounds)
-    assert loss == pytest.approx(loss_numpy(fu, fi, users, pos, neg, w, kind, tau), rel=1e-4)
+    loss, gu, gi = _kernels.sampled_loss_grad(
+        fu, fi, users, pos, neg, w, kind, tau, bounds
+    )
+    assert loss == pytest.approx(
+        loss_numpy(fu, fi, users, pos, neg, w, kind, tau), rel=1e-4
+    )
 
     fu64, fi64, eps = fu.astype(np.float64), fi.astype(np.float64), 1e-6
     for table, grad in ((fu64, gu), (fi64, gi)):
@@ -110,8 +122,12 @@ def test_mask_rows_hides_exactly_the_listed_items():
 def test_negatives_are_unbought_uniform_and_deterministic():
     m = random_graph(n_users=50, n_items=40, density=0.3)
     users = np.repeat(np.arange(50), 200)
-    neg = _kernels.sample_negatives(m.indptr, m.indices, users, 40, 3, np.uint64(9), np.uint64(0))
-    again = _kernels.sample_negatives(m.indptr, m.indices, users, 40, 3, np.uint64(9), np.uint64(0))
+    neg = _kernels.sample_negatives(
+        m.indptr, m.indices, users, 40, 3, np.uint64(9), np.uint64(0)
+    )
+    again = _kernels.sample_negatives(
+        m.indptr, m.indices, users, 40, 3, np.uint64(9), np.uint64(0)
+    )
     assert np.array_equal(neg, again)
     dense = m.toarray() > 0
     assert not dense[users[:, None], neg].any()

@@ -68,6 +68,8 @@ def test_fast_metrics_match_the_slow_ones_on_random_data(k):
     fast = metrics_from_hits(hits, np.diff(test.indptr)[rows])
     for b, r in enumerate(rows):
         ranked = [i for i in top[b] if i >= 0] + [-2] * int((top[b] < 0).sum())
-        slow = slow_metrics(ranked, test.indices[test.indptr[r] : test.indptr[r + 1]], k)
+        slow = slow_metrics(
+            ranked, test.indices[test.indptr[r] : test.indptr[r + 1]], k
+        )
         for name, value in slow.items():
             assert fast[name][b] == pytest.approx(value), (name, b)

@@ -1,7 +1,6 @@
 """One contract every model keeps, and each model's known answers."""
 
 import numpy as np
-import pandas as pd
 import pytest
 import scipy.sparse as sp
 
@@ -37,7 +36,9 @@ def shop():
     """Mixed-type ids: string stock codes and int customers."""
     rng = np.random.default_rng(0)
     users = rng.integers(10_000, 10_060, 900)
-    items = np.array([f"{85000 + i}{'A' if i % 3 == 0 else ''}" for i in rng.integers(0, 40, 900)])
+    items = np.array(
+        [f"{85000 + i}{'A' if i % 3 == 0 else ''}" for i in rng.integers(0, 40, 900)]
+    )
     return Interactions.from_pairs(users, items)
 
 
@@ -129,7 +130,11 @@ def planted_shop():
 
 @pytest.mark.parametrize(
     "model",
-    [sg.LightGCN(iterations=40, factors=16, random_state=1), sg.ItemKNN(), sg.GraphFilter(n_components=4)],
+    [
+        sg.LightGCN(iterations=40, factors=16, random_state=1),
+        sg.ItemKNN(),
+        sg.GraphFilter(n_components=4),
+    ],
     ids=["LightGCN", "ItemKNN", "GraphFilter"],
 )
 def test_the_neighbours_teapot_ranks_first(model):
@@ -160,14 +165,23 @@ def test_models_recover_taste_groups_and_beat_most_popular(synthetic):
     for name in ("knn", "gf", "lightgcn"):
         assert table.loc[name, "recall@10"] > 2 * table.loc["pop", "recall@10"], name
     # recommendations come from the customer's own taste group
-    model = sg.LightGCN(iterations=30, learning_rate=1e-3, random_state=0).fit(split.train)
+    model = sg.LightGCN(iterations=30, learning_rate=1e-3, random_state=0).fit(
+        split.train
+    )
     popular = sg.MostPopular().fit(split.train)
 
     def own_group_share(m):
-        return np.mean([
-            np.mean([item_group[i] == cust_group[u] for i in m.recommend_items(u, n=10)[0]])
-            for u in m.user_ids[:100]
-        ])
+        return np.mean(
+            [
+                np.mean(
+                    [
+                        item_group[i] == cust_group[u]
+                        for i in m.recommend_items(u, n=10)[0]
+                    ]
+                )
+                for u in m.user_ids[:100]
+            ]
+        )
 
     # six groups: chance is 1/6, and most-popular ignores taste altogether
     assert own_group_share(model) > 0.6
@@ -195,10 +209,18 @@ def test_lightgcn_training_lowers_the_loss(shop):
 def test_walkthrough_call_with_string_ids():
     frame = planted_shop().to_frame()[["user_id", "item_id"]]
     model = sg.LightGCN.from_transactions(
-        frame, user_col="user_id", item_col="item_id", factors=64, k_layers=3,
-        learning_rate=1e-3, lambda_=1e-4, iterations=30, random_state=42, verbose=0,
+        frame,
+        user_col="user_id",
+        item_col="item_id",
+        factors=64,
+        k_layers=3,
+        learning_rate=1e-3,
+        lambda_=1e-4,
+        iterations=30,
+        random_state=42,
+        verbose=0,
     )
-    ids, scores = model.recommend_items(user_id=0, n=3)
+    ids, _scores = model.recommend_items(user_id=0, n=3)
     assert "TEAPOT" in ids
     assert model.user_factors.shape == (len(model.user_ids), 64)
     assert model.item_factors.dtype == np.float32

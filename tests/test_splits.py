@@ -20,8 +20,16 @@ def lines():
             "item": ["x", "y", "x", "x", "z", "y", "w", "y"],
             "inv": [1, 1, 5, 2, 6, 3, 7, 6],
             "ts": pd.to_datetime(
-                ["2010-01-01", "2010-01-01", "2010-03-01", "2010-01-05",
-                 "2010-03-02", "2010-01-09", "2010-03-03", "2010-03-02"]
+                [
+                    "2010-01-01",
+                    "2010-01-01",
+                    "2010-03-01",
+                    "2010-01-05",
+                    "2010-03-02",
+                    "2010-01-09",
+                    "2010-03-03",
+                    "2010-03-02",
+                ]
             ),
         }
     )
@@ -29,7 +37,10 @@ def lines():
 
 def pairs(split):
     m = split.test.tocoo()
-    return {(split.train.users.ids[u], split.train.items.ids[i]) for u, i in zip(m.row, m.col)}
+    return {
+        (split.train.users.ids[u], split.train.items.ids[i])
+        for u, i in zip(m.row, m.col)
+    }
 
 
 def test_temporal_split_respects_the_cutoff_and_counts_what_it_removes():
@@ -56,7 +67,8 @@ def test_temporal_split_by_fraction_of_the_timeline():
 
 def test_last_basket_split_holds_out_each_customers_last_invoice():
     split = last_basket_split(lines(), "cust", "item", "ts", "inv")
-    # a's last basket (inv 5: x, seen) and b's (inv 6: z cold item, y); c, d have one basket
+    # a's last basket (inv 5: x, seen) and b's (inv 6: z cold item, y);
+    # c and d have one basket each
     assert split.report["held_baskets"] == 2
     assert pairs(split) == {("b", "y")}
     assert split.report["seen_pairs_removed"] == 1

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 #: An original user or item id: an int, a string such as ``"85123A"``, ...
 Id = Hashable
 #: Several ids, in any sequence or array form.
-IdArray = Union[Sequence[Hashable], npt.NDArray[Any], pd.Index, pd.Series]
+IdArray = Sequence[Hashable] | npt.NDArray[Any] | pd.Index | pd.Series
 #: A path given as a string or a ``PathLike``.
 PathType = Union[str, "PathLike[str]"]
 #: A dense float32 matrix such as an embedding table.

@@ -56,7 +56,7 @@ class CleaningReport:
         return self.before.rows - self.after.rows
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per rule: ``rule``, ``description``, ``rows_removed``, ``rows_left``."""
+        """One row per rule: rule, description, rows_removed, rows_left."""
         return pd.DataFrame([r.__dict__ for r in self.rules])
 
     def to_dict(self) -> dict[str, object]:
@@ -73,7 +73,9 @@ class CleaningReport:
             f"items:       {self.before.items:,} -> {self.after.items:,}",
         ]
         if self.before.invoices is not None and self.after.invoices is not None:
-            lines.append(f"invoices:    {self.before.invoices:,} -> {self.after.invoices:,}")
+            lines.append(
+                f"invoices:    {self.before.invoices:,} -> {self.after.invoices:,}"
+            )
         for r in self.rules:
             lines.append(f"  - {r.rows_removed:>9,} rows: {r.description}")
         return "\n".join(lines)
@@ -133,11 +135,14 @@ def clean_transactions(
         No lines are left; the message names the rule that removed the last.
     """
     if not isinstance(min_item_count, (int, np.integer)) or min_item_count < 1:
-        raise ValueError(f"`min_item_count` must be an int >= 1, got {min_item_count!r}.")
+        raise ValueError(
+            f"`min_item_count` must be an int >= 1, got {min_item_count!r}."
+        )
     require_columns(
         orders,
         (user_col, item_col, invoice_col, quantity_col, price_col, description_col),
-        hint="name the columns with user_col=, item_col=, ... or pass None to skip a rule",
+        hint="name the columns with user_col=, item_col=, ... "
+        "or pass None to skip a rule",
     )
     if orders.empty:
         raise EmptyDataError("no order lines to clean: the frame has 0 rows")
@@ -200,14 +205,18 @@ def clean_transactions(
         )
 
     cleaned = orders[keep]
-    report = CleaningReport(results, before, _counts(cleaned, user_col, item_col, invoice_col))
+    report = CleaningReport(
+        results, before, _counts(cleaned, user_col, item_col, invoice_col)
+    )
     logger.info(
         "cleaning kept %d of %d order lines", report.after.rows, report.before.rows
     )
     return cleaned, report
 
 
-def _counts(frame: pd.DataFrame, user_col: str, item_col: str, invoice_col: str | None) -> Counts:
+def _counts(
+    frame: pd.DataFrame, user_col: str, item_col: str, invoice_col: str | None
+) -> Counts:
     return Counts(
         rows=len(frame),
         customers=int(frame[user_col].nunique()),

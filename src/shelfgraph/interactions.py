@@ -69,14 +69,19 @@ class IdMap:
             return "str"
         return "mixed"
 
-    def index_of(self, ids: IdArray | Id, *, missing: str = "raise", what: str = "id") -> np.ndarray:
-        """Indices of ``ids``; an unknown id raises, or maps to -1 with ``missing="ignore"``."""
+    def index_of(
+        self, ids: IdArray | Id, *, missing: str = "raise", what: str = "id"
+    ) -> np.ndarray:
+        """Indices of ``ids``; unknown ids raise, or give -1 with missing="ignore"."""
         scalar = np.ndim(ids) == 0 and not isinstance(ids, (list, tuple))
         values = _id_array([ids] if scalar else ids)
         if self.ids.dtype.kind in "iu" and values.dtype.kind == "O":
             # Ints among other ids (a guest's string id, say) still match.
             is_int = np.array(
-                [isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values],
+                [
+                    isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                    for v in values
+                ],
                 dtype=bool,
             )
             found = np.full(len(values), -1, dtype=np.int64)
@@ -110,11 +115,15 @@ def _id_array(ids: Any) -> np.ndarray:
         return values.astype(np.int64)
     if values.dtype.kind in "OUST":
         out = values.astype(object)
-        if len(out) and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in out):
+        if len(out) and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in out
+        ):
             return out.astype(np.int64)
         # NumPy scalars become plain Python values, so ids print and serialise
         # as the user wrote them.
-        return np.array([v.item() if isinstance(v, np.generic) else v for v in out], dtype=object)
+        return np.array(
+            [v.item() if isinstance(v, np.generic) else v for v in out], dtype=object
+        )
     if values.dtype.kind == "f":
         raise DataError(
             "ids are floats; convert them to int or str first "
@@ -214,13 +223,19 @@ class Interactions:
             )
             frame, users, items = frame[present], users[present], items[present]
             if frame.empty:
-                raise EmptyDataError(f"every row has a missing {user_col} or {item_col}")
+                raise EmptyDataError(
+                    f"every row has a missing {user_col} or {item_col}"
+                )
 
         values = _weights(frame, weight, quantity_col, price_col)
         binary = weight is None or weight == "binary"
         times = None
         if time_col is not None:
-            times = pd.to_datetime(frame[time_col]).to_numpy("datetime64[ns]").view(np.int64)
+            times = (
+                pd.to_datetime(frame[time_col])
+                .to_numpy("datetime64[ns]")
+                .view(np.int64)
+            )
         names = None
         if name_col is not None:
             names = _item_names(items, frame[name_col])
@@ -241,8 +256,16 @@ class Interactions:
             raise DataError(f"got {len(u)} user ids but {len(i)} item ids")
         if len(u) == 0:
             raise EmptyDataError("no pairs to build interactions from")
-        w = np.ones(len(u)) if weights is None else np.asarray(weights, dtype=np.float64)
-        t = None if times is None else np.asarray(times).astype("datetime64[ns]").view(np.int64)
+        w = (
+            np.ones(len(u))
+            if weights is None
+            else np.asarray(weights, dtype=np.float64)
+        )
+        t = (
+            None
+            if times is None
+            else np.asarray(times).astype("datetime64[ns]").view(np.int64)
+        )
         return cls._build(u, i, w, t, None)
 
     @classmethod
@@ -252,7 +275,7 @@ class Interactions:
         user_ids: IdArray | None = None,
         item_ids: IdArray | None = None,
     ) -> Interactions:
-        """Wrap a user x item sparse matrix; ids default to the row and column numbers."""
+        """Wrap a user x item sparse matrix; ids default to row and column numbers."""
         m = sp.csr_matrix(matrix, dtype=np.float32)
         m.sum_duplicates()
         m.eliminate_zeros()
@@ -298,7 +321,10 @@ class Interactions:
         )
         logger.debug(
             "interactions: %d users, %d items, %d pairs from %d rows",
-            n_users, n_items, len(pair), len(values),
+            n_users,
+            n_items,
+            len(pair),
+            len(values),
         )
         return cls(matrix, IdMap(u_ids), IdMap(i_ids), last, names)
 
@@ -334,7 +360,7 @@ class Interactions:
         return self.items.id_of(self.matrix.indices[start:end])
 
     def to_frame(self) -> pd.DataFrame:
-        """The pairs as a frame: ``user_id``, ``item_id``, ``weight`` (and ``last_time``)."""
+        """The pairs as a frame: user_id, item_id, weight (and last_time)."""
         coo = self.matrix.tocoo()
         out = pd.DataFrame(
             {
@@ -347,7 +373,9 @@ class Interactions:
             out["last_time"] = pd.to_datetime(self.last_time)
         return out
 
-    def with_matrix(self, matrix: sp.csr_matrix, last_time: np.ndarray | None = None) -> Interactions:
+    def with_matrix(
+        self, matrix: sp.csr_matrix, last_time: np.ndarray | None = None
+    ) -> Interactions:
         """The same ids and names over another matrix of the same shape."""
         return Interactions(matrix, self.users, self.items, last_time, self.item_names)
 
@@ -358,7 +386,9 @@ def _to_pandas(frame: FrameLike, columns: list[str | None]) -> pd.DataFrame:
     module = type(frame).__module__
     if module.startswith("polars"):
         return frame.to_pandas()
-    raise TypeError(f"expected a pandas or Polars DataFrame, got {type(frame).__name__}")
+    raise TypeError(
+        f"expected a pandas or Polars DataFrame, got {type(frame).__name__}"
+    )
 
 
 def _clean_ids(values: pd.Series, column: str) -> pd.Series:
@@ -381,7 +411,7 @@ def _clean_ids(values: pd.Series, column: str) -> pd.Series:
 
 
 def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Codes and distinct ids, sorted when the ids are comparable (mixed: first seen)."""
+    """Codes and distinct ids: sorted when comparable, else in order of appearance."""
     if pd.api.types.is_extension_array_dtype(values.dtype):
         kind = values.dtype.kind if hasattr(values.dtype, "kind") else "O"
         values = values.astype(np.int64) if kind in "iu" else values.astype(object)
@@ -392,7 +422,9 @@ def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64), _id_array(np.asarray(uniques))
 
 
-def _weights(frame: pd.DataFrame, weight: str | None, qty: str, price: str) -> np.ndarray:
+def _weights(
+    frame: pd.DataFrame, weight: str | None, qty: str, price: str
+) -> np.ndarray:
     if weight is None or weight == "binary":
         return np.ones(len(frame))
     if weight == "count":
@@ -402,10 +434,16 @@ def _weights(frame: pd.DataFrame, weight: str | None, qty: str, price: str) -> n
         values = frame[qty].to_numpy(dtype=np.float64)
     elif weight == "revenue":
         require_columns(frame, [qty, price], hint="set quantity_col= and price_col=")
-        values = frame[qty].to_numpy(dtype=np.float64) * frame[price].to_numpy(dtype=np.float64)
+        values = frame[qty].to_numpy(dtype=np.float64) * frame[price].to_numpy(
+            dtype=np.float64
+        )
     else:
-        require_columns(frame, [weight], hint=f"weight must be one of {_WEIGHTS} or a column")
-        values = pd.to_numeric(frame[weight], errors="coerce").to_numpy(dtype=np.float64)
+        require_columns(
+            frame, [weight], hint=f"weight must be one of {_WEIGHTS} or a column"
+        )
+        values = pd.to_numeric(frame[weight], errors="coerce").to_numpy(
+            dtype=np.float64
+        )
     bad = ~np.isfinite(values) | (values < 0)
     if bad.any():
         raise DataError(
@@ -417,8 +455,16 @@ def _weights(frame: pd.DataFrame, weight: str | None, qty: str, price: str) -> n
 
 def _item_names(items: pd.Series, names: pd.Series) -> pd.Series:
     """Each item's most frequent name."""
-    pairs = pd.DataFrame({"item": items.to_numpy(dtype=object), "name": names.to_numpy(dtype=object)})
+    pairs = pd.DataFrame(
+        {"item": items.to_numpy(dtype=object), "name": names.to_numpy(dtype=object)}
+    )
     pairs = pairs.dropna()
     counts = pairs.groupby(["item", "name"], sort=False).size().reset_index(name="n")
-    counts = counts.sort_values("n", ascending=False, kind="stable").drop_duplicates("item")
-    return pd.Series(counts["name"].to_numpy(), index=pd.Index(counts["item"].to_numpy(), dtype=object), name="name")
+    counts = counts.sort_values("n", ascending=False, kind="stable").drop_duplicates(
+        "item"
+    )
+    return pd.Series(
+        counts["name"].to_numpy(),
+        index=pd.Index(counts["item"].to_numpy(), dtype=object),
+        name="name",
+    )

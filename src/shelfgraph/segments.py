@@ -21,8 +21,16 @@ from .models.base import EmbeddingModel, check_int
 logger = logging.getLogger("shelfgraph")
 
 _COLOURS = (
-    "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2",
-    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+    "#4e79a7",
+    "#f28e2b",
+    "#59a14f",
+    "#e15759",
+    "#76b7b2",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
 )
 
 
@@ -67,7 +75,7 @@ class Segments:
         )
 
     def plot(self, path: PathType, title: str = "Customer segments") -> Path:
-        """Save a scatter of the segments in the PCA plane as a PNG; returns the path."""
+        """Save the segments in the PCA plane as a PNG scatter; returns the path."""
         import matplotlib
 
         matplotlib.use("Agg")
@@ -79,7 +87,10 @@ class Segments:
         for seg in range(len(self.sizes)):
             mask = labels == seg
             ax.scatter(
-                self.coordinates[mask, 0], self.coordinates[mask, 1], s=8, alpha=0.5,
+                self.coordinates[mask, 0],
+                self.coordinates[mask, 1],
+                s=8,
+                alpha=0.5,
                 color=_COLOURS[seg % len(_COLOURS)],
                 label=f"Segment {seg} ({int(mask.sum()):,} customers)",
             )
@@ -132,7 +143,8 @@ def segment_customers(
     top_n = check_int("top_n", top_n)
     if n_segments > data.n_users:
         raise ValueError(
-            f"`n_segments` ({n_segments}) exceeds the number of customers ({data.n_users})"
+            f"`n_segments` ({n_segments}) exceeds the number of customers "
+            f"({data.n_users})"
         )
     users = model.user_factors
     km = KMeans(n_clusters=n_segments, n_init=n_init, random_state=random_state)
@@ -160,7 +172,9 @@ def segment_customers(
     sizes.index.name = "segment"
     logger.info("segments: sizes %s", sizes.tolist())
     return Segments(
-        labels=pd.Series(labels, index=pd.Index(data.users.ids, name="user_id"), name="segment"),
+        labels=pd.Series(
+            labels, index=pd.Index(data.users.ids, name="user_id"), name="segment"
+        ),
         sizes=sizes,
         top_items=table,
         centers=km.cluster_centers_,

@@ -35,7 +35,15 @@ logger = logging.getLogger("shelfgraph")
 SHEETS = ("Year 2009-2010", "Year 2010-2011")
 ONLINE_RETAIL_URL = "https://archive.ics.uci.edu/static/public/502/online+retail+ii.zip"
 FILE_NAME = "online_retail_II.xlsx"
-_REQUIRED = (INVOICE, STOCK_CODE, DESCRIPTION, QUANTITY, INVOICE_DATE, PRICE, CUSTOMER_ID)
+_REQUIRED = (
+    INVOICE,
+    STOCK_CODE,
+    DESCRIPTION,
+    QUANTITY,
+    INVOICE_DATE,
+    PRICE,
+    CUSTOMER_ID,
+)
 _DOWNLOAD_TIMEOUT_S = 20
 
 
@@ -103,7 +111,9 @@ def load_online_retail(
             f"cannot read {path.name!r}: expected a .xlsx, .csv or .parquet file"
         )
     if frame.empty:
-        raise EmptyDataError(f"{path} has no order lines (columns: {list(frame.columns)})")
+        raise EmptyDataError(
+            f"{path} has no order lines (columns: {list(frame.columns)})"
+        )
     return normalise_order_lines(frame, source=str(path))
 
 
@@ -192,7 +202,9 @@ def _excel_engine() -> str:
     try:
         import openpyxl  # noqa: F401
 
-        logger.info("python-calamine not installed; reading .xlsx with openpyxl (slower)")
+        logger.info(
+            "python-calamine not installed; reading .xlsx with openpyxl (slower)"
+        )
         return "openpyxl"
     except ImportError:
         raise ImportError(
@@ -237,9 +249,12 @@ def _default_file(download: bool) -> Path:
     try:
         with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
             archive = Path(tmp) / "online_retail_ii.zip"
-            with urllib.request.urlopen(
-                ONLINE_RETAIL_URL, timeout=_DOWNLOAD_TIMEOUT_S
-            ) as response, archive.open("wb") as out:
+            with (
+                urllib.request.urlopen(
+                    ONLINE_RETAIL_URL, timeout=_DOWNLOAD_TIMEOUT_S
+                ) as response,
+                archive.open("wb") as out,
+            ):
                 shutil.copyfileobj(response, out)
             with zipfile.ZipFile(archive) as zipped:
                 member = next(n for n in zipped.namelist() if n.endswith(".xlsx"))
@@ -247,5 +262,7 @@ def _default_file(download: bool) -> Path:
             # A rename within one folder is atomic: no half-written cache file.
             os.replace(Path(tmp) / member, target)
     except (urllib.error.URLError, OSError, zipfile.BadZipFile, StopIteration) as exc:
-        raise DatasetUnavailableError(f"could not download Online Retail II ({exc}); {where}") from exc
+        raise DatasetUnavailableError(
+            f"could not download Online Retail II ({exc}); {where}"
+        ) from exc
     return target

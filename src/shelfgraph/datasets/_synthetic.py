@@ -25,9 +25,26 @@ from ._columns import (
 )
 
 _GROUP_NAMES = (
-    "CANDLE", "MUG", "TEAPOT", "CUSHION", "LANTERN", "BUNTING", "NAPKIN", "CLOCK",
-    "FRAME", "BASKET", "COASTER", "DOORSTOP", "GARLAND", "LUNCH BOX", "NOTEBOOK",
-    "PURSE", "SIGN", "TIN", "UMBRELLA", "VASE",
+    "CANDLE",
+    "MUG",
+    "TEAPOT",
+    "CUSHION",
+    "LANTERN",
+    "BUNTING",
+    "NAPKIN",
+    "CLOCK",
+    "FRAME",
+    "BASKET",
+    "COASTER",
+    "DOORSTOP",
+    "GARLAND",
+    "LUNCH BOX",
+    "NOTEBOOK",
+    "PURSE",
+    "SIGN",
+    "TIN",
+    "UMBRELLA",
+    "VASE",
 )
 _COLOURS = ("RED", "BLUE", "PINK", "WHITE", "GREEN", "IVORY", "VINTAGE", "RETRO")
 _COUNTRIES = ("United Kingdom", "Germany", "France", "EIRE", "Netherlands", "Spain")
@@ -146,7 +163,9 @@ def make_retail_orders(
     if not 0.0 <= taste <= 1.0:
         raise ValueError(f"`taste` must be in [0, 1], got {taste!r}.")
     if lines_per_invoice < 1:
-        raise ValueError(f"`lines_per_invoice` must be >= 1, got {lines_per_invoice!r}.")
+        raise ValueError(
+            f"`lines_per_invoice` must be >= 1, got {lines_per_invoice!r}."
+        )
     rng = np.random.default_rng(random_state)
 
     # Catalogue: contiguous item blocks per group, popularity Zipf-like with
@@ -174,7 +193,9 @@ def make_retail_orders(
     # Customers: a taste group each, long-tailed activity.
     customer_group = rng.integers(0, n_groups, n_customers)
     activity = rng.lognormal(0.0, 1.0, n_customers)
-    customer_ids = rng.choice(np.arange(12346, 12346 + 10 * n_customers), n_customers, replace=False)
+    customer_ids = rng.choice(
+        np.arange(12346, 12346 + 10 * n_customers), n_customers, replace=False
+    )
 
     # Invoices: a customer each, by activity; a size each; a time each.
     n_invoices = max(1, int(round(n_lines / lines_per_invoice)))
@@ -195,8 +216,12 @@ def make_retail_orders(
     u = rng.random(n_lines)
     item = np.empty(n_lines, dtype=np.int64)
     g = customer_group[line_cust[own]]
-    item[own] = order[np.minimum(np.searchsorted(shifted, g + u[own], side="right"), n_items - 1)]
-    item[~own] = np.minimum(np.searchsorted(global_cum, u[~own], side="right"), n_items - 1)
+    item[own] = order[
+        np.minimum(np.searchsorted(shifted, g + u[own], side="right"), n_items - 1)
+    ]
+    item[~own] = np.minimum(
+        np.searchsorted(global_cum, u[~own], side="right"), n_items - 1
+    )
     quantity = rng.choice([1, 2, 3, 4, 6, 8, 12, 24, 48], n_lines, p=_QTY_P)
 
     orders = pd.DataFrame(

@@ -40,7 +40,9 @@ def evaluate_model(
     recommended = np.zeros(split.train.n_items, dtype=bool)
     popularity = 0.0
     n_recs = 0
-    for rows, top, _ in model.rank_rows(users, k, exclude=split.train.matrix, chunk=chunk):
+    for rows, top, _ in model.rank_rows(
+        users, k, exclude=split.train.matrix, chunk=chunk
+    ):
         hits = hit_matrix(top, rows, test.indptr, test.indices)
         for name, values in metrics_from_hits(hits, n_relevant[rows]).items():
             sums[name] += float(values.sum())
@@ -93,7 +95,8 @@ def evaluate(
             raise ValueError(f"model {name!r} is not fitted; pass fit=True")
         elif model.interactions_.shape != split.train.shape:
             raise ValueError(
-                f"model {name!r} was fitted on data of shape {model.interactions_.shape}, "
+                f"model {name!r} was fitted on data of shape "
+                f"{model.interactions_.shape}, "
                 f"not on this split's training data {split.train.shape}"
             )
         start = time.perf_counter()

@@ -53,9 +53,11 @@ def hit_matrix(
     return hits
 
 
-def metrics_from_hits(hits: np.ndarray, n_relevant: np.ndarray) -> dict[str, np.ndarray]:
+def metrics_from_hits(
+    hits: np.ndarray, n_relevant: np.ndarray
+) -> dict[str, np.ndarray]:
     """Per-user metrics from a ``(users, k)`` 0/1 hit matrix and test-set sizes."""
-    n, k = hits.shape
+    _n, k = hits.shape
     n_relevant = np.asarray(n_relevant, dtype=np.float64)
     ranks = np.arange(1, k + 1, dtype=np.float64)
     discount = 1.0 / np.log2(ranks + 1.0)

@@ -56,7 +56,8 @@ class Split:
         return (
             f"Split({self.train!r}, test pairs={self.test.nnz:,} of "
             f"{len(self.test_users):,} users, seen removed="
-            f"{r.get('seen_pairs_removed', 0):,}, cold users={r.get('cold_users', 0):,})"
+            f"{r.get('seen_pairs_removed', 0):,}, "
+            f"cold users={r.get('cold_users', 0):,})"
         )
 
 
@@ -72,9 +73,15 @@ def split_from_interactions(
     users = train.users.index_of(test.users.ids, missing="ignore")
     items = train.items.index_of(test.items.ids, missing="ignore")
     coo = test.matrix.tocoo()
-    return _assemble(train, users[coo.row], items[coo.col], drop_seen=drop_seen,
-                     cold_user_ids=test.users.ids[users < 0],
-                     cold_item_ids=test.items.ids[items < 0], extra={})
+    return _assemble(
+        train,
+        users[coo.row],
+        items[coo.col],
+        drop_seen=drop_seen,
+        cold_user_ids=test.users.ids[users < 0],
+        cold_item_ids=test.items.ids[items < 0],
+        extra={},
+    )
 
 
 def _assemble(
@@ -161,21 +168,34 @@ def temporal_split(
     times = pd.to_datetime(frame[time_col])
     if cutoff is None:
         if not 0.0 < test_fraction < 1.0:
-            raise ValueError(f"`test_fraction` must be in (0, 1), got {test_fraction!r}.")
+            raise ValueError(
+                f"`test_fraction` must be in (0, 1), got {test_fraction!r}."
+            )
         start, end = times.min(), times.max()
         cutoff = start + (end - start) * (1.0 - test_fraction)
     cutoff = pd.Timestamp(cutoff)
     before = (times < cutoff).to_numpy()
     if before.all() or not before.any():
         raise EmptyDataError(
-            f"cutoff {cutoff} leaves no {'test' if before.all() else 'training'} lines; "
+            f"cutoff {cutoff} leaves no "
+            f"{'test' if before.all() else 'training'} lines; "
             f"the data runs from {times.min()} to {times.max()}"
         )
     train = Interactions.from_frame(
-        frame[before], user_col, item_col, weight=weight, time_col=time_col, **frame_options
+        frame[before],
+        user_col,
+        item_col,
+        weight=weight,
+        time_col=time_col,
+        **frame_options,
     )
-    return _split_rest(train, frame[~before], user_col, item_col,
-                       {"cutoff": str(cutoff), "kind": "temporal"})
+    return _split_rest(
+        train,
+        frame[~before],
+        user_col,
+        item_col,
+        {"cutoff": str(cutoff), "kind": "temporal"},
+    )
 
 
 def last_basket_split(
@@ -188,10 +208,15 @@ def last_basket_split(
     weight: str | None = None,
     **frame_options: Any,
 ) -> Split:
-    """Hold out each customer's last basket (invoice); customers with one basket train only."""
+    """Hold out each customer's last basket (invoice).
+
+    Customers with a single basket stay in training only.
+    """
     frame = _to_pandas(orders, [user_col, item_col, time_col, invoice_col])
     require_columns(frame, (user_col, item_col, time_col, invoice_col))
-    baskets = frame[[user_col, invoice_col, time_col]].drop_duplicates([user_col, invoice_col])
+    baskets = frame[[user_col, invoice_col, time_col]].drop_duplicates(
+        [user_col, invoice_col]
+    )
     baskets = baskets.sort_values([user_col, time_col, invoice_col], kind="stable")
     last = baskets.groupby(user_col, sort=False).tail(1)
     counts = baskets.groupby(user_col, sort=False).size()
@@ -201,22 +226,34 @@ def last_basket_split(
     if not held.any():
         raise EmptyDataError("no customer has two baskets: nothing to hold out")
     train = Interactions.from_frame(
-        frame[~held], user_col, item_col, weight=weight, time_col=time_col, **frame_options
+        frame[~held],
+        user_col,
+        item_col,
+        weight=weight,
+        time_col=time_col,
+        **frame_options,
     )
-    return _split_rest(train, frame[held], user_col, item_col,
-                       {"kind": "last_basket", "held_baskets": len(last)})
+    return _split_rest(
+        train,
+        frame[held],
+        user_col,
+        item_col,
+        {"kind": "last_basket", "held_baskets": len(last)},
+    )
 
 
 def random_split(
     interactions: Interactions, test_fraction: float = 0.2, *, random_state: int = 0
 ) -> Split:
-    """Hold out a seeded ``test_fraction`` of each user's pairs (users with 2+ pairs)."""
+    """Hold out a seeded ``test_fraction`` of the pairs of each user with 2+ pairs."""
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"`test_fraction` must be in (0, 1), got {test_fraction!r}.")
     rng = np.random.default_rng(random_state)
     m = interactions.matrix
     counts = np.diff(m.indptr)
-    n_test = np.where(counts > 1, np.floor(counts * test_fraction + rng.random(len(counts))), 0)
+    n_test = np.where(
+        counts > 1, np.floor(counts * test_fraction + rng.random(len(counts))), 0
+    )
     n_test = np.minimum(n_test, counts - 1).astype(np.int64)
     # A random key per pair, ranked within its row: the n_test smallest go to test.
     key = rng.random(m.nnz)
@@ -228,12 +265,20 @@ def random_split(
     train_m = _mask_csr(m, ~test_mask)
     test_m = _mask_csr(m, test_mask)
     test_m.data[:] = 1.0
-    last = None if interactions.last_time is None else interactions.last_time[~test_mask]
+    last = (
+        None if interactions.last_time is None else interactions.last_time[~test_mask]
+    )
     train = interactions.with_matrix(train_m, last)
     coo = test_m.tocoo()
-    return _assemble(train, coo.row.astype(np.int64), coo.col.astype(np.int64),
-                     drop_seen=False, cold_user_ids=np.array([]), cold_item_ids=np.array([]),
-                     extra={"kind": "random", "test_fraction": test_fraction})
+    return _assemble(
+        train,
+        coo.row.astype(np.int64),
+        coo.col.astype(np.int64),
+        drop_seen=False,
+        cold_user_ids=np.array([]),
+        cold_item_ids=np.array([]),
+        extra={"kind": "random", "test_fraction": test_fraction},
+    )
 
 
 def paper_split(train_path: PathType, test_path: PathType) -> Split:
@@ -263,7 +308,8 @@ def read_paper_file(path: PathType) -> Interactions:
                 values = np.array(parts, dtype=np.int64)
             except ValueError:
                 raise DataError(
-                    f"{path}:{number}: expected integers 'user item item ...', got {line[:60]!r}"
+                    f"{path}:{number}: expected integers 'user item item ...', "
+                    f"got {line[:60]!r}"
                 ) from None
             users.append(np.full(len(values) - 1, values[0]))
             items.append(values[1:])
@@ -273,7 +319,11 @@ def read_paper_file(path: PathType) -> Interactions:
 
 
 def _split_rest(
-    train: Interactions, rest: pd.DataFrame, user_col: str, item_col: str, extra: dict[str, Any]
+    train: Interactions,
+    rest: pd.DataFrame,
+    user_col: str,
+    item_col: str,
+    extra: dict[str, Any],
 ) -> Split:
     """Map the test lines onto the training indices and assemble the split."""
     from ..interactions import _clean_ids
@@ -282,11 +332,15 @@ def _split_rest(
     items = _clean_ids(rest[item_col], item_col).to_numpy(dtype=object)
     ok = pd.notna(users) & pd.notna(items)
     if not ok.all():
-        raise DataError(f"{int((~ok).sum())} test lines have a missing id; clean the lines first")
+        raise DataError(
+            f"{int((~ok).sum())} test lines have a missing id; clean the lines first"
+        )
     u = train.users.index_of(users, missing="ignore")
     i = train.items.index_of(items, missing="ignore")
     # Count pairs once, not lines, for the cold report.
-    pairs = pd.DataFrame({"u": users, "i": items, "ui": u, "ii": i}).drop_duplicates(["u", "i"])
+    pairs = pd.DataFrame({"u": users, "i": items, "ui": u, "ii": i}).drop_duplicates(
+        ["u", "i"]
+    )
     return _assemble(
         train,
         pairs["ui"].to_numpy(),

@@ -45,7 +45,9 @@ class Propagation:
         self._users = (norm.indptr, norm.indices, norm.data)
         self._items = (norm_t.indptr, norm_t.indices, norm_t.data)
 
-    def layers(self, eu: np.ndarray, ei: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    def layers(
+        self, eu: np.ndarray, ei: np.ndarray
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Every layer ``(E_u^(k), E_i^(k))`` for ``k = 0..K``, float32."""
         out = [(eu.astype(np.float32), ei.astype(np.float32))]
         for _ in range(self.n_layers):

@@ -103,15 +103,27 @@ def train(
             users = pair_user[pairs]
             items = pair_item[pairs]
             negatives = _kernels.sample_negatives(
-                matrix.indptr, matrix.indices, users, n_items,
-                config.n_negatives, seed, np.uint64(step) * np.uint64(n_pairs * config.n_negatives),
+                matrix.indptr,
+                matrix.indices,
+                users,
+                n_items,
+                config.n_negatives,
+                seed,
+                np.uint64(step) * np.uint64(n_pairs * config.n_negatives),
             )
             w = weights[pairs] / np.float32(len(pairs))
 
             fu, fi = propagation(eu, ei)
             loss, grad_fu, grad_fi = _kernels.sampled_loss_grad(
-                fu, fi, users, items, negatives, w, loss_kind,
-                config.temperature, _kernels.block_bounds(users, N_BLOCKS),
+                fu,
+                fi,
+                users,
+                items,
+                negatives,
+                w,
+                loss_kind,
+                config.temperature,
+                _kernels.block_bounds(users, N_BLOCKS),
             )
             grad_u, grad_i = propagation(grad_fu, grad_fi)
 
@@ -121,10 +133,28 @@ def train(
                 _add_l2(grad_i, ei, items, negatives, config.lambda_ / len(pairs))
 
             step += 1
-            _kernels.adam_step(eu, grad_u, state[0], state[1],
-                               config.learning_rate, 0.9, 0.999, 1e-8, step)
-            _kernels.adam_step(ei, grad_i, state[2], state[3],
-                               config.learning_rate, 0.9, 0.999, 1e-8, step)
+            _kernels.adam_step(
+                eu,
+                grad_u,
+                state[0],
+                state[1],
+                config.learning_rate,
+                0.9,
+                0.999,
+                1e-8,
+                step,
+            )
+            _kernels.adam_step(
+                ei,
+                grad_i,
+                state[2],
+                state[3],
+                config.learning_rate,
+                0.9,
+                0.999,
+                1e-8,
+                step,
+            )
             total += loss
         mean_loss = total / max(1, -(-n_pairs // batch))
         result.loss_history.append(mean_loss)
@@ -158,7 +188,9 @@ def initial_embeddings(
     root = np.sqrt(s)
     eu = u * root
     ei = vt.T * root
-    rms = np.sqrt((np.square(eu).sum() + np.square(ei).sum()) / ((n_users + n_items) * d))
+    rms = np.sqrt(
+        (np.square(eu).sum() + np.square(ei).sum()) / ((n_users + n_items) * d)
+    )
     scale = config.init_std / max(rms, 1e-12)
     return (eu * scale).astype(np.float32), (ei * scale).astype(np.float32)
 
@@ -173,6 +205,8 @@ def _add_l2(
     """``grad[r] += scale * count(r) * emb[r]`` for each row used in the batch."""
     counts = np.bincount(rows, minlength=len(emb)).astype(np.float32)
     if more_rows is not None:
-        counts += np.bincount(more_rows.ravel(), minlength=len(emb)) / more_rows.shape[1]
+        counts += (
+            np.bincount(more_rows.ravel(), minlength=len(emb)) / more_rows.shape[1]
+        )
     # Dense over all rows (unused rows add zero): cheaper than fancy indexing.
     grad += (np.float32(scale) * counts)[:, None] * emb

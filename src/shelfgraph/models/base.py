@@ -40,12 +40,17 @@ def as_interactions(data: Interactions | Any) -> Interactions:
     if sp.issparse(data) or isinstance(data, np.ndarray):
         return Interactions.from_csr(data)
     raise TypeError(
-        f"expected Interactions or a sparse user x item matrix, got {type(data).__name__}"
+        "expected Interactions or a sparse user x item matrix, "
+        f"got {type(data).__name__}"
     )
 
 
 def check_int(name: str, value: Any, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or value < low
+    ):
         raise ValueError(f"`{name}` must be an int >= {low}, got {value!r}.")
     return int(value)
 
@@ -155,7 +160,9 @@ class Recommender(ABC):
         with thread_limits(self.n_threads):
             for start in range(0, len(rows), chunk):
                 block = rows[start : start + chunk]
-                scores = np.ascontiguousarray(self._user_scores(block), dtype=np.float32)
+                scores = np.ascontiguousarray(
+                    self._user_scores(block), dtype=np.float32
+                )
                 if exclude is not None:
                     _kernels.mask_rows(scores, exclude.indptr, exclude.indices, block)
                 if item_mask is not None:
@@ -195,7 +202,10 @@ class Recommender(ABC):
             Their scores.
         """
         frame = self.recommend(
-            [user_id], n, exclude_seen=exclude_seen, exclude_items=exclude_items,
+            [user_id],
+            n,
+            exclude_seen=exclude_seen,
+            exclude_items=exclude_items,
             allowed_items=allowed_items,
         )
         return frame["item_id"].to_numpy(), frame["score"].to_numpy(np.float32)
@@ -251,8 +261,10 @@ class Recommender(ABC):
             missing = np.asarray(asked, dtype=object)[rows < 0]
             if len(missing) and unknown == "error":
                 raise UnknownIdError(
-                    "user", list(missing),
-                    "pass unknown='skip' or unknown='popular', or recommend_for_basket() "
+                    "user",
+                    list(missing),
+                    "pass unknown='skip' or unknown='popular', "
+                    "or recommend_for_basket() "
                     "for customers the model has not seen",
                 )
             rows = rows[rows >= 0]
@@ -277,7 +289,9 @@ class Recommender(ABC):
         frame = _concat(parts, ["user_id", "rank", "item_id", "score"])
         if len(missing) and unknown == "popular":
             frame["source"] = "model"
-            frame = pd.concat([frame, self._popular_shelves(missing, n, mask)], ignore_index=True)
+            frame = pd.concat(
+                [frame, self._popular_shelves(missing, n, mask)], ignore_index=True
+            )
         elif len(missing):
             warnings.warn(
                 f"skipped {len(missing)} unknown user ids (first: {missing[0]!r}); "
@@ -290,7 +304,11 @@ class Recommender(ABC):
         return frame
 
     def export_recommendations(
-        self, path: str | Any, user_ids: IdArray | None = None, n: int = 10, **options: Any
+        self,
+        path: str | Any,
+        user_ids: IdArray | None = None,
+        n: int = 10,
+        **options: Any,
     ) -> int:
         """Write :meth:`recommend`'s frame to ``.parquet`` or ``.csv``, chunk by chunk.
 
@@ -301,7 +319,9 @@ class Recommender(ABC):
 
         path = Path(path)
         if path.suffix not in (".parquet", ".csv"):
-            raise ValueError(f"write recommendations to a .parquet or .csv file, not {path.name!r}")
+            raise ValueError(
+                f"write recommendations to a .parquet or .csv file, not {path.name!r}"
+            )
         data = self._check_fitted()
         everyone = data.users.ids if user_ids is None else _as_id_list(user_ids)
         step = options.pop("chunk", DEFAULT_CHUNK) * 8
@@ -312,7 +332,12 @@ class Recommender(ABC):
             for start in range(0, len(everyone), step):
                 part = self.recommend(everyone[start : start + step], n, **options)
                 if path.suffix == ".csv":
-                    part.to_csv(tmp, mode="a" if written else "w", header=not written, index=False)
+                    part.to_csv(
+                        tmp,
+                        mode="a" if written else "w",
+                        header=not written,
+                        index=False,
+                    )
                 else:
                     import pyarrow as pa
                     import pyarrow.parquet as pq
@@ -359,7 +384,9 @@ class Recommender(ABC):
         scores = np.ascontiguousarray(scores)
         if exclude_basket:
             scores[0, cols] = -np.inf
-        return self._rank_one(scores, n, self._item_filter(exclude_items, allowed_items))
+        return self._rank_one(
+            scores, n, self._item_filter(exclude_items, allowed_items)
+        )
 
     def similar_items(
         self,
@@ -390,7 +417,9 @@ class Recommender(ABC):
             scores = np.asarray(self._item_similarity(cols), dtype=np.float32)[None, :]
         scores = np.ascontiguousarray(scores)
         scores[0, cols] = -np.inf
-        return self._rank_one(scores, n, self._item_filter(exclude_items, allowed_items))
+        return self._rank_one(
+            scores, n, self._item_filter(exclude_items, allowed_items)
+        )
 
     def recommend_users(
         self,
@@ -442,7 +471,9 @@ class Recommender(ABC):
             raise ValueError(f"`fraction` must be in (0, 1], got {fraction!r}.")
         reducers = {"mean": np.nanmean, "max": np.nanmax, "sum": np.nansum}
         if combine not in reducers:
-            raise ValueError(f"`combine` must be one of {sorted(reducers)}, got {combine!r}.")
+            raise ValueError(
+                f"`combine` must be one of {sorted(reducers)}, got {combine!r}."
+            )
         cols = data.items.index_of(items, what="item")
 
         scores = np.empty((data.n_users, len(cols)), dtype=np.float32)
@@ -462,7 +493,9 @@ class Recommender(ABC):
         )
         frame.insert(0, "user_id", data.users.ids[eligible])
         frame["score"] = combined
-        frame = frame.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+        frame = frame.sort_values("score", ascending=False, kind="stable").reset_index(
+            drop=True
+        )
         if n is not None:
             frame = frame.head(n)
         elif fraction is not None:
@@ -517,7 +550,9 @@ class Recommender(ABC):
             mask[cols[cols >= 0]] = False
         return mask
 
-    def _rank_one(self, scores: np.ndarray, n: int, mask: np.ndarray | None) -> pd.DataFrame:
+    def _rank_one(
+        self, scores: np.ndarray, n: int, mask: np.ndarray | None
+    ) -> pd.DataFrame:
         data = self._check_fitted()
         if mask is not None:
             scores[0, ~mask] = -np.inf

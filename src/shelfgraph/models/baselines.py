@@ -156,9 +156,7 @@ class GraphFilter(Recommender):
         self.norm_ = norm
         self._norm_t = norm.T.tocsr()
         if self.alpha > 0 and k >= 1:
-            _, _, vt = randomized_svd(
-                norm, k, n_iter=4, random_state=self.random_state
-            )
+            _, _, vt = randomized_svd(norm, k, n_iter=4, random_state=self.random_state)
             d = np.sqrt(np.maximum(item_degree, 1.0)).astype(np.float32)
             self._left = (vt.T / d[:, None]).astype(np.float32)  # D_I^-1/2 V
             self._right = (vt * d[None, :]).astype(np.float32)  # V^T D_I^1/2
@@ -172,7 +170,10 @@ class GraphFilter(Recommender):
 
     def _basket_scores(self, cols: np.ndarray) -> np.ndarray:
         r = sp.csr_matrix(
-            (np.ones(len(cols), dtype=np.float32), (np.zeros(len(cols), dtype=int), cols)),
+            (
+                np.ones(len(cols), dtype=np.float32),
+                (np.zeros(len(cols), dtype=int), cols),
+            ),
             shape=(1, self.interactions_.n_items),
         )
         return self._filter(r)[0]
@@ -237,9 +238,9 @@ class ALS(EmbeddingModel):
             raise ImportError(
                 "ALS needs the implicit package: pip install 'shelfgraph[als]'"
             ) from None
-        from .._threads import resolve_threads
-
         from threadpoolctl import threadpool_limits
+
+        from .._threads import resolve_threads
 
         # implicit runs its own threads; BLAS inside them must stay single.
         with threadpool_limits(1, "blas"):

@@ -147,8 +147,12 @@ class LightGCN(EmbeddingModel):
         model's parameters. Returns the fitted model.
         """
         data = Interactions.from_frame(
-            transactions, user_col, item_col, weight=weight_col,
-            time_col=time_col, name_col=item_name_col,
+            transactions,
+            user_col,
+            item_col,
+            weight=weight_col,
+            time_col=time_col,
+            name_col=item_name_col,
         )
         if weight_col is not None:
             params.setdefault("use_weights", True)
@@ -161,7 +165,9 @@ class LightGCN(EmbeddingModel):
         check_float("lambda_", self.lambda_)
         check_int("iterations", self.iterations, low=0)
         if self.loss not in LOSSES:
-            raise ValueError(f"`loss` must be one of {sorted(LOSSES)}, got {self.loss!r}.")
+            raise ValueError(
+                f"`loss` must be one of {sorted(LOSSES)}, got {self.loss!r}."
+            )
         check_int("n_negatives", self.n_negatives)
         check_float("temperature", self.temperature, strict=True)
         check_int("batch_size", self.batch_size)
@@ -213,7 +219,9 @@ class LightGCN(EmbeddingModel):
         self.user_factors = np.mean([u for u, _ in layers], axis=0, dtype=np.float32)
         self.item_factors = np.mean([i for _, i in layers], axis=0, dtype=np.float32)
         # Item layers 0..K-1 and degrees are what fold-in of a new basket needs.
-        self.item_layers_ = np.stack([i for _, i in layers[:-1]]) if self.k_layers else None
+        self.item_layers_ = (
+            np.stack([i for _, i in layers[:-1]]) if self.k_layers else None
+        )
         self.item_degree_ = np.diff(matrix.tocsc().indptr).astype(np.float32)
 
     def _basket_scores(self, cols: np.ndarray) -> np.ndarray:
@@ -228,7 +236,12 @@ class LightGCN(EmbeddingModel):
         if self.item_layers_ is None:  # K = 0: plain MF, no graph to fold into
             user = self.item_factors[cols].mean(axis=0)
         else:
-            weights = 1.0 / np.sqrt(len(cols) * np.maximum(self.item_degree_[cols], 1.0))
-            hops = [(weights[:, None] * layer[cols]).sum(axis=0) for layer in self.item_layers_]
+            weights = 1.0 / np.sqrt(
+                len(cols) * np.maximum(self.item_degree_[cols], 1.0)
+            )
+            hops = [
+                (weights[:, None] * layer[cols]).sum(axis=0)
+                for layer in self.item_layers_
+            ]
             user = (hops[0] + sum(hops)) / (len(hops) + 1)
         return self.item_factors @ user.astype(np.float32)
