@@ -12,7 +12,7 @@ from threadpoolctl import threadpool_limits
 
 def resolve_threads(n_threads: int | None) -> int:
     """``None`` or 0 means every core Numba may use; negative counts from the top."""
-    available = numba.config.NUMBA_NUM_THREADS
+    available: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
     if n_threads is None or n_threads == 0:
         return available
     if not isinstance(n_threads, int):

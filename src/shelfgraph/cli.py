@@ -125,16 +125,19 @@ def run_demo(args: argparse.Namespace) -> None:
     )
     print(f"\nLightGCN trained on all lines in {time.perf_counter() - start:.1f} s")
 
+    names = model.item_names
+    if names is None:  # from_transactions was given the name column
+        raise RuntimeError("the demo model lost its product names")
     customer = model.user_ids[0]
     ids, scores = model.recommend_items(customer, n=5)
     print(f"\nShelf of customer {customer}:")
     for item, score in zip(ids, scores):
-        print(f"  {item:<8} {model.item_names[item]:<32} {score:.3f}")
+        print(f"  {item:<8} {names[item]:<32} {score:.3f}")
     written = model.export_recommendations(args.out / "shelves.csv", n=10)
     print(f"All shelves ({written:,} rows) written to {args.out / 'shelves.csv'}")
 
     anchor = lines["StockCode"].value_counts().index[0]
-    print(f"\nSimilar to {anchor} ({model.item_names[anchor]}):")
+    print(f"\nSimilar to {anchor} ({names[anchor]}):")
     print(model.similar_items(anchor, n=5).round(3).to_string(index=False))
 
     heroes = lines["StockCode"].value_counts().index[1:4].tolist()

@@ -6,7 +6,7 @@ import logging
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -73,7 +73,7 @@ class IdMap:
         self, ids: IdArray | Id, *, missing: str = "raise", what: str = "id"
     ) -> np.ndarray:
         """Indices of ``ids``; unknown ids raise, or give -1 with missing="ignore"."""
-        scalar = np.ndim(ids) == 0 and not isinstance(ids, (list, tuple))
+        scalar = np.ndim(cast(Any, ids)) == 0 and not isinstance(ids, (list, tuple))
         values = _id_array([ids] if scalar else ids)
         if self.ids.dtype.kind in "iu" and values.dtype.kind == "O":
             # Ints among other ids (a guest's string id, say) still match.

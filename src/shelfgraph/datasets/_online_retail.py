@@ -11,6 +11,7 @@ import urllib.request
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -192,7 +193,7 @@ def _numeric(values: pd.Series, name: str, source: str) -> pd.Series:
     return numbers
 
 
-def _excel_engine() -> str:
+def _excel_engine() -> Literal["calamine", "openpyxl"]:
     try:
         import python_calamine  # noqa: F401
 

@@ -215,9 +215,11 @@ def make_retail_orders(
     own = rng.random(n_lines) < taste
     u = rng.random(n_lines)
     item = np.empty(n_lines, dtype=np.int64)
-    g = customer_group[line_cust[own]]
+    line_group = customer_group[line_cust[own]]
     item[own] = order[
-        np.minimum(np.searchsorted(shifted, g + u[own], side="right"), n_items - 1)
+        np.minimum(
+            np.searchsorted(shifted, line_group + u[own], side="right"), n_items - 1
+        )
     ]
     item[~own] = np.minimum(
         np.searchsorted(global_cum, u[~own], side="right"), n_items - 1
@@ -309,8 +311,9 @@ def _add_mess(orders: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     orders = orders.copy()
     # Guest checkouts: whole invoices without a customer id.
     invoices = orders[INVOICE].to_numpy()
-    codes, uniques = pd.factorize(invoices)
-    no_customer = (rng.random(len(uniques)) < rates["missing_customer"])[codes]
+    invoice_codes, uniques = pd.factorize(invoices)
+    guest = rng.random(len(uniques)) < rates["missing_customer"]
+    no_customer = guest[invoice_codes]
     orders.loc[no_customer, CUSTOMER_ID] = pd.NA
     no_description = rng.random(n) < rates["missing_description"]
     orders.loc[no_description, DESCRIPTION] = pd.NA

@@ -346,8 +346,8 @@ def _split_rest(
         pairs["ui"].to_numpy(),
         pairs["ii"].to_numpy(),
         drop_seen=True,
-        cold_user_ids=pd.unique(pairs.loc[pairs["ui"] < 0, "u"]),
-        cold_item_ids=pd.unique(pairs.loc[pairs["ii"] < 0, "i"]),
+        cold_user_ids=np.asarray(pd.unique(pairs.loc[pairs["ui"] < 0, "u"])),
+        cold_item_ids=np.asarray(pd.unique(pairs.loc[pairs["ii"] < 0, "i"])),
         extra=extra,
     )
 

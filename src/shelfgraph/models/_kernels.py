@@ -28,7 +28,7 @@ def _splitmix64(x: np.uint64) -> np.uint64:
 
 
 @njit(cache=True, inline="always")
-def _uniform_int(seed: np.uint64, counter: np.uint64, n: np.int64) -> np.int64:
+def _uniform_int(seed: np.uint64, counter: np.uint64, n: int) -> np.int64:
     """A uniform integer in ``[0, n)`` from the hash of ``(seed, counter)``."""
     h = _splitmix64(seed ^ _splitmix64(counter))
     # The top 53 bits as a float in [0, 1) avoid the modulo bias of ``h % n``.

@@ -13,8 +13,8 @@ import logging
 import time
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
@@ -82,7 +82,7 @@ class Recommender(ABC):
 
     # -- fitting ------------------------------------------------------------
 
-    def fit(self, interactions: Interactions | Any) -> Recommender:
+    def fit(self, interactions: Interactions | Any) -> Self:
         """Learn from ``interactions``; returns the model itself."""
         data = as_interactions(interactions)
         if data.nnz == 0:
@@ -469,7 +469,11 @@ class Recommender(ABC):
             check_int("n", n)
         if fraction is not None and not 0.0 < fraction <= 1.0:
             raise ValueError(f"`fraction` must be in (0, 1], got {fraction!r}.")
-        reducers = {"mean": np.nanmean, "max": np.nanmax, "sum": np.nansum}
+        reducers: dict[str, Callable[..., Any]] = {
+            "mean": np.nanmean,
+            "max": np.nanmax,
+            "sum": np.nansum,
+        }
         if combine not in reducers:
             raise ValueError(
                 f"`combine` must be one of {sorted(reducers)}, got {combine!r}."

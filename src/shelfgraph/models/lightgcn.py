@@ -216,8 +216,12 @@ class LightGCN(EmbeddingModel):
         self.item_embedding_ = result.item_embedding
         self.loss_history_ = result.loss_history
         layers = propagation.layers(result.user_embedding, result.item_embedding)
-        self.user_factors = np.mean([u for u, _ in layers], axis=0, dtype=np.float32)
-        self.item_factors = np.mean([i for _, i in layers], axis=0, dtype=np.float32)
+        self.user_factors = np.asarray(
+            np.mean([u for u, _ in layers], axis=0, dtype=np.float32)
+        )
+        self.item_factors = np.asarray(
+            np.mean([i for _, i in layers], axis=0, dtype=np.float32)
+        )
         # Item layers 0..K-1 and degrees are what fold-in of a new basket needs.
         self.item_layers_ = (
             np.stack([i for _, i in layers[:-1]]) if self.k_layers else None
