@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import GOWALLA
 
 import shelfgraph as sg
+from _common import GOWALLA
 from shelfgraph.evaluation import read_paper_file
 
 

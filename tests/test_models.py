@@ -199,10 +199,11 @@ def test_lightgcn_is_deterministic_and_independent_of_threads(shop):
     assert a.user_factors.shape == (shop.n_users, 8)
 
 
-def test_lightgcn_training_lowers_the_loss(shop):
-    model = sg.LightGCN(iterations=15, factors=8, random_state=0).fit(shop)
+def test_lightgcn_training_lowers_the_loss():
+    data = planted_shop()
+    model = sg.LightGCN(iterations=15, factors=8, random_state=0).fit(data)
     assert model.loss_history_[-1] < 0.8 * model.loss_history_[0]
-    bpr = sg.LightGCN(iterations=15, factors=8, loss="bpr", n_negatives=1).fit(shop)
+    bpr = sg.LightGCN(iterations=15, factors=8, loss="bpr", n_negatives=1).fit(data)
     assert bpr.loss_history_[-1] < bpr.loss_history_[0]
 
 

@@ -2,12 +2,12 @@
 
 import logging
 
+from ._version import __version__
 from .cleaning import CleaningReport, clean_transactions
 from .interactions import IdMap, Interactions
 from .models import ALS, GraphFilter, ItemKNN, LightGCN, MostPopular, Recommender
+from .models._files import ModelFileError, load
 from .segments import Segments, segment_customers
-
-__version__ = "0.1.0"
 
 logging.getLogger("shelfgraph").addHandler(logging.NullHandler())
 
@@ -19,10 +19,12 @@ __all__ = [
     "Interactions",
     "ItemKNN",
     "LightGCN",
+    "ModelFileError",
     "MostPopular",
     "Recommender",
     "Segments",
     "__version__",
     "clean_transactions",
+    "load",
     "segment_customers",
 ]

@@ -40,6 +40,7 @@ class TrainConfig:
     batch_size: int
     init_std: float
     init: str
+    schedule: str
     random_state: int
 
 
@@ -93,6 +94,8 @@ def train(
     loss_kind = LOSSES[config.loss]
     result = TrainResult(eu, ei)
 
+    total_steps = config.epochs * -(-n_pairs // batch)
+    total_steps = config.epochs * -(-n_pairs // batch)
     step = 0
     for epoch in range(config.epochs):
         order = usable[rng.permutation(n_pairs)]
@@ -132,29 +135,13 @@ def train(
                 _add_l2(grad_u, eu, users, None, config.lambda_ / len(pairs))
                 _add_l2(grad_i, ei, items, negatives, config.lambda_ / len(pairs))
 
+            lr = learning_rate(config, step, total_steps)
             step += 1
-            _kernels.adam_step(
-                eu,
-                grad_u,
-                state[0],
-                state[1],
-                config.learning_rate,
-                0.9,
-                0.999,
-                1e-8,
-                step,
-            )
-            _kernels.adam_step(
-                ei,
-                grad_i,
-                state[2],
-                state[3],
-                config.learning_rate,
-                0.9,
-                0.999,
-                1e-8,
-                step,
-            )
+            for param, grad, m, v in (
+                (eu, grad_u, *state[:2]),
+                (ei, grad_i, *state[2:]),
+            ):
+                _kernels.adam_step(param, grad, m, v, lr, 0.9, 0.999, 1e-8, step)
             total += loss
         mean_loss = total / max(1, -(-n_pairs // batch))
         result.loss_history.append(mean_loss)
@@ -162,6 +149,20 @@ def train(
         if progress is not None:
             progress(epoch, mean_loss)
     return result
+
+
+def learning_rate(config: TrainConfig, step: int, total_steps: int) -> float:
+    """Adam's step size at ``step``: constant, or a cosine decay to zero.
+
+    The cosine schedule takes large steps while the embeddings are far from
+    a good ranking and small ones at the end, which keeps the last epochs
+    from overfitting the training pairs.
+    """
+    if config.schedule == "constant":
+        return config.learning_rate
+    return (
+        config.learning_rate * 0.5 * (1.0 + np.cos(np.pi * step / max(1, total_steps)))
+    )
 
 
 def initial_embeddings(

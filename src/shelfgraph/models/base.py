@@ -28,6 +28,9 @@ from . import _kernels
 
 logger = logging.getLogger("shelfgraph")
 
+#: Model classes by name, for loading model files; filled as subclasses are made.
+MODEL_CLASSES: dict[str, type[Recommender]] = {}
+
 #: Users scored at once in batch calls; bounds memory to about
 #: ``chunk * n_items * 4`` bytes.
 DEFAULT_CHUNK = 1024
@@ -79,6 +82,32 @@ class Recommender(ABC):
 
     def __init__(self, n_threads: int | None = None) -> None:
         self.n_threads = n_threads
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        MODEL_CLASSES[cls.__name__] = cls
+
+    # -- model files ----------------------------------------------------------
+
+    def save(self, path: str | Any) -> Any:
+        """Write the fitted model to one ``.npz`` file with a JSON manifest.
+
+        No pickle: :func:`shelfgraph.load` reads it back without running any
+        code from the file. The write is atomic. Returns the path written.
+        """
+        from ._files import save
+
+        return save(self, path)
+
+    def _state(self) -> dict[str, np.ndarray]:
+        """The fitted arrays a model file must keep (besides the interactions)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be saved")
+
+    def _restore(self, data: Interactions, state: dict[str, np.ndarray]) -> None:
+        """Set the fitted state from :meth:`_state`'s arrays."""
+        self.interactions_ = data
+        for key, value in state.items():
+            setattr(self, key, value)
 
     # -- fitting ------------------------------------------------------------
 
@@ -484,7 +513,7 @@ class Recommender(ABC):
         with thread_limits(self.n_threads):
             for start in range(0, data.n_users, chunk):
                 rows = np.arange(start, min(start + chunk, data.n_users))
-                scores[rows] = self._user_scores(rows)[:, cols]
+                scores[rows] = self._user_item_scores(rows, cols)
         if exclude_buyers:
             bought = data.matrix[:, cols].toarray() > 0
             scores[bought] = np.nan
@@ -509,6 +538,10 @@ class Recommender(ABC):
         return frame
 
     # -- hooks for the jobs above ------------------------------------------------
+
+    def _user_item_scores(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Scores of users ``rows`` for items ``cols`` only."""
+        return self._user_scores(rows)[:, cols]
 
     def _basket_scores(self, cols: np.ndarray) -> np.ndarray:
         """Scores over all items for an unseen user who bought items ``cols``."""
@@ -629,6 +662,9 @@ class EmbeddingModel(Recommender):
 
     def _user_scores(self, rows: np.ndarray) -> np.ndarray:
         return self.user_factors[rows] @ self.item_factors.T
+
+    def _user_item_scores(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        return self.user_factors[rows] @ self.item_factors[cols].T
 
     def _item_similarity(self, cols: np.ndarray) -> np.ndarray:
         norms = np.linalg.norm(self.item_factors, axis=1)

@@ -30,6 +30,9 @@ class MostPopular(Recommender):
     def _basket_scores(self, cols: np.ndarray) -> np.ndarray:
         return self.item_popularity_.copy()
 
+    def _state(self) -> dict[str, np.ndarray]:
+        return {"item_popularity_": self.item_popularity_}
+
 
 class ItemKNN(Recommender):
     """Item-based k-nearest neighbours on cosine similarity of purchase columns.
@@ -103,6 +106,15 @@ class ItemKNN(Recommender):
         return np.asarray(self.similarity_[cols].sum(axis=0), dtype=np.float32).ravel()
 
     _item_similarity = _basket_scores
+
+    def _state(self) -> dict[str, np.ndarray]:
+        return _csr_state("similarity_", self.similarity_)
+
+    def _restore(self, data: Interactions, state: dict[str, np.ndarray]) -> None:
+        self.interactions_ = data
+        n = data.n_items
+        self.similarity_ = _csr_from_state("similarity_", state, (n, n))
+        self._similarity_t = self.similarity_.T.tocsr()
 
 
 class GraphFilter(Recommender):
@@ -180,6 +192,19 @@ class GraphFilter(Recommender):
 
     _item_similarity = _basket_scores
 
+    def _state(self) -> dict[str, np.ndarray]:
+        state = _csr_state("norm_", self.norm_)
+        if self._left is not None and self._right is not None:
+            state.update(left=self._left, right=self._right)
+        return state
+
+    def _restore(self, data: Interactions, state: dict[str, np.ndarray]) -> None:
+        self.interactions_ = data
+        self.norm_ = _csr_from_state("norm_", state, (data.n_users, data.n_items))
+        self._norm_t = self.norm_.T.tocsr()
+        self._left = state.get("left")
+        self._right = state.get("right")
+
     def _filter(self, r: sp.csr_matrix) -> np.ndarray:
         """The filter applied to purchase rows ``r``."""
         # r R~^T R~ through the users: (r R~^T) is sparse, then dense.
@@ -256,9 +281,29 @@ class ALS(EmbeddingModel):
         self.user_factors = np.asarray(model.user_factors, dtype=np.float32)
         self.item_factors = np.asarray(model.item_factors, dtype=np.float32)
 
+    def _state(self) -> dict[str, np.ndarray]:
+        return {"user_factors": self.user_factors, "item_factors": self.item_factors}
+
     def _basket_scores(self, cols: np.ndarray) -> np.ndarray:
         # The ALS user update for a new row: a ridge regression on the items.
         v = self.item_factors
         gram = v.T @ v + self.regularization * np.eye(v.shape[1], dtype=np.float32)
         user = np.linalg.solve(gram, v[cols].sum(axis=0) * (1.0 + self.alpha))
         return v @ user.astype(np.float32)
+
+
+def _csr_state(prefix: str, matrix: sp.csr_matrix) -> dict[str, np.ndarray]:
+    return {
+        f"{prefix}data": matrix.data,
+        f"{prefix}indices": matrix.indices,
+        f"{prefix}indptr": matrix.indptr,
+    }
+
+
+def _csr_from_state(
+    prefix: str, state: dict[str, np.ndarray], shape: tuple[int, int]
+) -> sp.csr_matrix:
+    return sp.csr_matrix(
+        (state[f"{prefix}data"], state[f"{prefix}indices"], state[f"{prefix}indptr"]),
+        shape=shape,
+    )

@@ -57,6 +57,9 @@ class LightGCN(EmbeddingModel):
         Training pairs per optimiser step, at most an eighth of all pairs so
         that small data sets still take 8 steps an epoch. Each step costs one
         full-graph propagation forward and back, so large batches are fast.
+    schedule : {"cosine", "constant"}, default="cosine"
+        Learning rate over the steps: a cosine decay from ``learning_rate``
+        to zero, or constant as in the paper.
     init : {"svd", "normal"}, default="svd"
         Layer-0 start: the normalised graph's leading singular vectors (a
         head start for training), or normal noise as in the paper.
@@ -105,6 +108,7 @@ class LightGCN(EmbeddingModel):
         n_negatives: int = 16,
         temperature: float = 0.2,
         batch_size: int = 65536,
+        schedule: str = "cosine",
         init: str = "svd",
         init_std: float = 0.1,
         use_weights: bool = False,
@@ -122,6 +126,7 @@ class LightGCN(EmbeddingModel):
         self.n_negatives = n_negatives
         self.temperature = temperature
         self.batch_size = batch_size
+        self.schedule = schedule
         self.init = init
         self.init_std = init_std
         self.use_weights = use_weights
@@ -172,6 +177,10 @@ class LightGCN(EmbeddingModel):
         check_float("temperature", self.temperature, strict=True)
         check_int("batch_size", self.batch_size)
         check_float("init_std", self.init_std, strict=True)
+        if self.schedule not in ("cosine", "constant"):
+            raise ValueError(
+                f"`schedule` must be 'cosine' or 'constant', got {self.schedule!r}."
+            )
         if self.init not in ("svd", "normal"):
             raise ValueError(f"`init` must be 'svd' or 'normal', got {self.init!r}.")
 
@@ -194,6 +203,7 @@ class LightGCN(EmbeddingModel):
             batch_size=self.batch_size,
             init_std=self.init_std,
             init=self.init,
+            schedule=self.schedule,
             random_state=self.random_state,
         )
         bar = None
@@ -227,6 +237,24 @@ class LightGCN(EmbeddingModel):
             np.stack([i for _, i in layers[:-1]]) if self.k_layers else None
         )
         self.item_degree_ = np.diff(matrix.tocsc().indptr).astype(np.float32)
+
+    def _state(self) -> dict[str, np.ndarray]:
+        state = {
+            "user_embedding_": self.user_embedding_,
+            "item_embedding_": self.item_embedding_,
+            "user_factors": self.user_factors,
+            "item_factors": self.item_factors,
+            "item_degree_": self.item_degree_,
+            "loss_history_": np.asarray(self.loss_history_, dtype=np.float64),
+        }
+        if self.item_layers_ is not None:
+            state["item_layers_"] = self.item_layers_
+        return state
+
+    def _restore(self, data: Interactions, state: dict[str, np.ndarray]) -> None:
+        super()._restore(data, state)
+        self.item_layers_ = state.get("item_layers_")
+        self.loss_history_ = [float(x) for x in state["loss_history_"]]
 
     def _basket_scores(self, cols: np.ndarray) -> np.ndarray:
         """Fold a new customer into the graph with LightGCN's own rule.
