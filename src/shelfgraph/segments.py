@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -74,14 +75,18 @@ class Segments:
             }
         )
 
-    def plot(self, path: PathType, title: str = "Customer segments") -> Path:
-        """Save the segments in the PCA plane as a PNG scatter; returns the path."""
+    def plot(self, path: PathType | IO[bytes], title: str = "Customer segments") -> Any:
+        """Save the segments in the PCA plane as a PNG; returns ``path``.
+
+        ``path`` may also be a binary file object, for embedding the image.
+        """
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        path = Path(path)
+        if isinstance(path, (str, Path)):
+            path = Path(path)
         labels = self.labels.to_numpy()
         fig, ax = plt.subplots(figsize=(8, 6), dpi=110)
         for seg in range(len(self.sizes)):

@@ -57,7 +57,7 @@ class LightGCN(EmbeddingModel):
         Training pairs per optimiser step, at most an eighth of all pairs so
         that small data sets still take 8 steps an epoch. Each step costs one
         full-graph propagation forward and back, so large batches are fast.
-    schedule : {"cosine", "constant"}, default="cosine"
+    schedule : {"constant", "cosine"}, default="constant"
         Learning rate over the steps: a cosine decay from ``learning_rate``
         to zero, or constant as in the paper.
     init : {"svd", "normal"}, default="svd"
@@ -108,7 +108,7 @@ class LightGCN(EmbeddingModel):
         n_negatives: int = 16,
         temperature: float = 0.2,
         batch_size: int = 65536,
-        schedule: str = "cosine",
+        schedule: str = "constant",
         init: str = "svd",
         init_std: float = 0.1,
         use_weights: bool = False,
