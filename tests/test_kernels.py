@@ -53,6 +53,7 @@ def test_propagation_matches_the_dense_formula(layers):
 
 
 def loss_numpy(fu, fi, users, pos, neg, w, kind, tau):
+    """One row per pair: ``neg[b]`` are pair b's sampled items."""
     s_pos = np.einsum("bd,bd->b", fu[users], fi[pos])
     s_neg = np.einsum("bd,btd->bt", fu[users], fi[neg])
     if kind == 0:
@@ -68,15 +69,21 @@ def test_loss_and_gradients_against_finite_differences(kind):
     rng = np.random.default_rng(kind)
     fu = rng.standard_normal((5, 3)).astype(np.float32)
     fi = rng.standard_normal((6, 3)).astype(np.float32)
-    users = np.array([0, 1, 1, 4])  # sorted by user, as the trainer passes them
+    # three runs: user 0 (one pair), user 1 (two pairs), user 4 (one pair)
+    run_users = np.array([0, 1, 4])
+    run_ptr = np.array([0, 1, 3, 4])
     pos = np.array([2, 0, 5, 2])
-    neg = np.array([[1, 3], [4, 4], [2, 1], [0, 5]], dtype=np.int32)
+    run_neg = np.array([[1, 3], [4, 4], [0, 5]], dtype=np.int32)
     w = np.array([0.5, 1.0, 0.25, 2.0], dtype=np.float32)
     tau = 0.7
-    bounds = _kernels.block_bounds(users, 3)
-    assert bounds.tolist() == [0, 1, 3, 4]  # the two rows of user 1 stay together
+    # the same batch, one row per pair, for the slow version
+    users = np.repeat(run_users, np.diff(run_ptr))
+    neg = np.repeat(run_neg, np.diff(run_ptr), axis=0)
+
+    bounds = _kernels.block_bounds(len(run_users), 2)
+    assert bounds.tolist() == [0, 1, 3]
     loss, gu, gi = _kernels.sampled_loss_grad(
-        fu, fi, users, pos, neg, w, kind, tau, bounds
+        fu, fi, run_users, run_ptr, pos, run_neg, w, kind, tau, bounds
     )
     assert loss == pytest.approx(
         loss_numpy(fu, fi, users, pos, neg, w, kind, tau), rel=1e-4

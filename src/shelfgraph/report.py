@@ -153,7 +153,8 @@ def render_html(r: ReportData) -> str:
             if len(audience)
             else ".</p>"
         ),
-        _table(audience.head(10).round(3)),
+        "<p>Blank: the customer already bought that product.</p>",
+        _table(audience.head(10).round(3), na_rep=""),
         "<h2>7. Customer segments</h2>",
         _table(r.segments_table.round({"share": 3}), index=True),
         _img(r.segments_png, "Customer segments"),
@@ -176,8 +177,8 @@ def _e(text: str) -> str:
     return html.escape(text)
 
 
-def _table(frame: pd.DataFrame, index: bool = False) -> str:
-    return frame.to_html(index=index, border=0, escape=True)
+def _table(frame: pd.DataFrame, index: bool = False, na_rep: str = "NaN") -> str:
+    return frame.to_html(index=index, border=0, escape=True, na_rep=na_rep)
 
 
 def _img(png: bytes, alt: str) -> str:

@@ -107,7 +107,8 @@ def sample_negatives(
 def sampled_loss_grad(
     fu: np.ndarray,
     fi: np.ndarray,
-    users: np.ndarray,
+    run_users: np.ndarray,
+    run_ptr: np.ndarray,
     pos: np.ndarray,
     neg: np.ndarray,
     weights: np.ndarray,
@@ -115,19 +116,22 @@ def sampled_loss_grad(
     temperature: float,
     bounds: np.ndarray,
 ) -> tuple[float, np.ndarray, np.ndarray]:
-    """Loss over a batch of (user, bought item, sampled items) and its gradients.
+    """Loss over a batch of (user, bought item) pairs and its gradients.
+
+    The batch is grouped by user: run ``r`` is user ``run_users[r]`` with
+    bought items ``pos[run_ptr[r]:run_ptr[r + 1]]``, and all of them are
+    scored against the same sampled items ``neg[r]``, so each sampled item
+    is scored once per user rather than once per pair.
 
     ``loss_kind`` 0 is BPR (He et al. 2020, eq. 15), averaged over the sampled
     items: ``-mean_j log sigmoid(s_ui - s_uj)``. ``loss_kind`` 1 is sampled
     softmax: ``-log(exp(s_ui / t) / (exp(s_ui / t) + sum_j exp(s_uj / t)))``.
-    Each row's loss is multiplied by ``weights[b]``; the total is their sum.
+    Each pair's loss is multiplied by ``weights[b]``; the total is their sum.
 
-    Returns the loss and the gradients with respect to the final user and item
-    embeddings ``fu`` and ``fi``. The batch is cut into blocks
-    ``bounds[c]:bounds[c + 1]`` that must not split a user's rows (sort the
-    batch by user), so user gradients have no write races; each block adds
-    item gradients into its own buffer, and the buffers are summed in a
-    fixed order, so the result does not depend on the thread count.
+    Returns the loss and the gradients with respect to the final user and
+    item embeddings ``fu`` and ``fi``. Blocks of runs ``bounds[c]:bounds[c+1]``
+    each add item gradients into their own buffer, summed in a fixed order,
+    so the result does not depend on the thread count.
     """
     n_neg = neg.shape[1]
     d = fu.shape[1]
@@ -138,54 +142,81 @@ def sampled_loss_grad(
     for c in prange(n_blocks):
         scores = np.empty(n_neg, dtype=np.float32)
         coef = np.empty(n_neg, dtype=np.float32)
-        for b in range(bounds[c], bounds[c + 1]):
-            u = users[b]
-            i = pos[b]
-            w = weights[b]
-            s_pos = np.float32(0.0)
-            for f in range(d):
-                s_pos += fu[u, f] * fi[i, f]
+        total_coef = np.empty(n_neg, dtype=np.float32)
+        for r in range(bounds[c], bounds[c + 1]):
+            u = run_users[r]
             for t in range(n_neg):
-                j = neg[b, t]
+                j = neg[r, t]
                 s = np.float32(0.0)
                 for f in range(d):
                     s += fu[u, f] * fi[j, f]
                 scores[t] = s
+                total_coef[t] = 0.0
 
-            # coef[t] is d loss / d s_uj; the positive gets minus their sum.
-            if loss_kind == 0:
-                for t in range(n_neg):
-                    x = s_pos - scores[t]
-                    if x > 0:
-                        e = np.exp(-x)
-                        losses[c] += w * np.log1p(e) / n_neg
-                        coef[t] = w * e / (1.0 + e) / n_neg
-                    else:
-                        e = np.exp(x)
-                        losses[c] += w * (np.log1p(e) - x) / n_neg
-                        coef[t] = w / (1.0 + e) / n_neg
-            else:
-                top = s_pos / temperature
-                for t in range(n_neg):
+            if loss_kind == 1:
+                # Softmax: the sampled items' terms are shared by the run's
+                # pairs, so exponentiate them once, shifted by their maximum.
+                top = scores[0] / temperature
+                for t in range(1, n_neg):
                     top = max(top, scores[t] / temperature)
-                total = np.exp(s_pos / temperature - top)
+                shared = 0.0
                 for t in range(n_neg):
                     coef[t] = np.exp(scores[t] / temperature - top)
-                    total += coef[t]
-                losses[c] += w * (np.log(total) - (s_pos / temperature - top))
-                for t in range(n_neg):
-                    coef[t] = w * coef[t] / total / temperature
+                    shared += coef[t]
+                run_scale = 0.0
 
-            g_pos = np.float32(0.0)
-            for t in range(n_neg):
-                g_pos -= coef[t]
-                j = neg[b, t]
+            for b in range(run_ptr[r], run_ptr[r + 1]):
+                i = pos[b]
+                w = weights[b]
+                s_pos = np.float32(0.0)
                 for f in range(d):
-                    gu[u, f] += coef[t] * fi[j, f]
-                    gi[c, j, f] += coef[t] * fu[u, f]
-            for f in range(d):
-                gu[u, f] += g_pos * fi[i, f]
-                gi[c, i, f] += g_pos * fu[u, f]
+                    s_pos += fu[u, f] * fi[i, f]
+
+                if loss_kind == 0:
+                    # d loss / d s_uj per sampled item; the positive gets minus the sum.
+                    g_pos = np.float32(0.0)
+                    for t in range(n_neg):
+                        x = s_pos - scores[t]
+                        if x > 0:
+                            e = np.exp(-x)
+                            losses[c] += w * np.log1p(e) / n_neg
+                            g = w * e / (1.0 + e) / n_neg
+                        else:
+                            e = np.exp(x)
+                            losses[c] += w * (np.log1p(e) - x) / n_neg
+                            g = w / (1.0 + e) / n_neg
+                        total_coef[t] += g
+                        g_pos -= g
+                else:
+                    p = s_pos / temperature
+                    if p > top:
+                        shift = np.exp(top - p)
+                        total = 1.0 + shared * shift
+                        log_z = p + np.log(total)
+                        p_pos = 1.0 / total
+                        run_scale += w * shift / total
+                    else:
+                        total = np.exp(p - top) + shared
+                        log_z = top + np.log(total)
+                        p_pos = np.exp(p - top) / total
+                        run_scale += w / total
+                    losses[c] += w * (log_z - p)
+                    g_pos = np.float32(w * (p_pos - 1.0) / temperature)
+
+                for f in range(d):
+                    gu[u, f] += g_pos * fi[i, f]
+                    gi[c, i, f] += g_pos * fu[u, f]
+
+            if loss_kind == 1:
+                for t in range(n_neg):
+                    total_coef[t] = coef[t] * run_scale / temperature
+
+            for t in range(n_neg):
+                j = neg[r, t]
+                ct = total_coef[t]
+                for f in range(d):
+                    gu[u, f] += ct * fi[j, f]
+                    gi[c, j, f] += ct * fu[u, f]
 
     grad_i = gi[0].copy()
     for c in range(1, n_blocks):
@@ -193,18 +224,9 @@ def sampled_loss_grad(
     return losses.sum(), gu, grad_i
 
 
-def block_bounds(users: np.ndarray, n_blocks: int) -> np.ndarray:
-    """Cut a user-sorted batch into ``n_blocks`` near-equal blocks at user changes."""
-    n = len(users)
-    cuts = [0]
-    for c in range(1, n_blocks):
-        at = max(cuts[-1], c * n // n_blocks)
-        if 0 < at < n and users[at - 1] == users[at]:
-            # inside a user's rows: move the cut to the first row of the next user
-            at = int(np.searchsorted(users, users[at], side="right"))
-        cuts.append(at)
-    cuts.append(n)
-    return np.asarray(cuts, dtype=np.int64)
+def block_bounds(n_runs: int, n_blocks: int) -> np.ndarray:
+    """Cut ``n_runs`` runs into ``n_blocks`` near-equal contiguous blocks."""
+    return (np.arange(n_blocks + 1, dtype=np.int64) * n_runs) // n_blocks
 
 
 @njit(cache=True, parallel=True)

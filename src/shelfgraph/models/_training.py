@@ -25,7 +25,7 @@ LOSSES = {"bpr": 0, "softmax": 1}
 # Gradient buffers are split into this many blocks whatever the thread count,
 # so that sums happen in the same order and results do not depend on threads.
 N_BLOCKS = 2
-MIN_STEPS = 8
+MIN_STEPS = 4
 
 
 @dataclass
@@ -101,14 +101,17 @@ def train(
         order = usable[rng.permutation(n_pairs)]
         total = 0.0
         for start in range(0, n_pairs, batch):
-            # Sorted pair ids are sorted by user: blocks then never split a user.
+            # Sorted pair ids are sorted by user: each user's pairs form a run
+            # that shares one draw of negatives.
             pairs = np.sort(order[start : start + batch])
             users = pair_user[pairs]
             items = pair_item[pairs]
+            run_ptr = np.flatnonzero(np.r_[True, users[1:] != users[:-1], True])
+            run_users = users[run_ptr[:-1]]
             negatives = _kernels.sample_negatives(
                 matrix.indptr,
                 matrix.indices,
-                users,
+                run_users,
                 n_items,
                 config.n_negatives,
                 seed,
@@ -120,20 +123,31 @@ def train(
             loss, grad_fu, grad_fi = _kernels.sampled_loss_grad(
                 fu,
                 fi,
-                users,
+                run_users,
+                run_ptr,
                 items,
                 negatives,
                 w,
                 loss_kind,
                 config.temperature,
-                _kernels.block_bounds(users, N_BLOCKS),
+                _kernels.block_bounds(len(run_users), N_BLOCKS),
             )
             grad_u, grad_i = propagation(grad_fu, grad_fi)
 
             # L2 on the layer-0 rows of this batch, as in the paper's BPR loss.
             if config.lambda_ > 0:
                 _add_l2(grad_u, eu, users, None, config.lambda_ / len(pairs))
-                _add_l2(grad_i, ei, items, negatives, config.lambda_ / len(pairs))
+                # Each pair uses its run's negatives: weight them by run length.
+                per_neg = np.repeat(
+                    np.diff(run_ptr) / config.n_negatives, config.n_negatives
+                )
+                _add_l2(
+                    grad_i,
+                    ei,
+                    items,
+                    (negatives.ravel(), per_neg),
+                    config.lambda_ / len(pairs),
+                )
 
             lr = learning_rate(config, step, total_steps)
             step += 1
@@ -200,14 +214,18 @@ def _add_l2(
     grad: np.ndarray,
     emb: np.ndarray,
     rows: np.ndarray,
-    more_rows: np.ndarray | None,
+    more_rows: tuple[np.ndarray, np.ndarray] | None,
     scale: float,
 ) -> None:
-    """``grad[r] += scale * count(r) * emb[r]`` for each row used in the batch."""
+    """``grad[r] += scale * count(r) * emb[r]`` for each row used in the batch.
+
+    ``more_rows`` adds weighted uses: ``(rows, weights)``.
+    """
     counts = np.bincount(rows, minlength=len(emb)).astype(np.float32)
     if more_rows is not None:
-        counts += (
-            np.bincount(more_rows.ravel(), minlength=len(emb)) / more_rows.shape[1]
-        )
+        extra_rows, extra_weights = more_rows
+        counts += np.bincount(
+            extra_rows, weights=extra_weights, minlength=len(emb)
+        ).astype(np.float32)
     # Dense over all rows (unused rows add zero): cheaper than fancy indexing.
     grad += (np.float32(scale) * counts)[:, None] * emb

@@ -29,7 +29,8 @@ class LightGCN(EmbeddingModel):
 
     Training differs from the paper's reference code, not the model: each
     step propagates once over the whole graph and scores a large batch of
-    training pairs, each against ``n_negatives`` sampled unbought items,
+    training pairs, each user's pairs against ``n_negatives`` unbought items
+    sampled for that user,
     with a sampled softmax loss by default (``loss="bpr"`` with
     ``n_negatives=1`` is the paper's BPR loss), L2 on the layer-0 rows used,
     and Adam.
@@ -44,18 +45,18 @@ class LightGCN(EmbeddingModel):
         Adam's step size.
     lambda_ : float, default=1e-4
         L2 regularisation of the layer-0 embeddings, per the paper.
-    iterations : int, default=30
+    iterations : int, default=12
         Epochs: passes over all training pairs.
     loss : {"softmax", "bpr"}, default="softmax"
         Sampled softmax over the bought item and its sampled items, or BPR
         averaged over the sampled items.
-    n_negatives : int, default=16
+    n_negatives : int, default=64
         Unbought items sampled per training pair, uniformly.
     temperature : float, default=0.2
         Softmax temperature; ignored by BPR.
     batch_size : int, default=65536
-        Training pairs per optimiser step, at most an eighth of all pairs so
-        that small data sets still take 8 steps an epoch. Each step costs one
+        Training pairs per optimiser step, at most a quarter of all pairs so
+        that small data sets still take 4 steps an epoch. Each step costs one
         full-graph propagation forward and back, so large batches are fast.
     schedule : {"constant", "cosine"}, default="constant"
         Learning rate over the steps: a cosine decay from ``learning_rate``
@@ -103,9 +104,9 @@ class LightGCN(EmbeddingModel):
         k_layers: int = 3,
         learning_rate: float = 0.01,
         lambda_: float = 1e-4,
-        iterations: int = 30,
+        iterations: int = 12,
         loss: str = "softmax",
-        n_negatives: int = 16,
+        n_negatives: int = 64,
         temperature: float = 0.2,
         batch_size: int = 65536,
         schedule: str = "constant",
