@@ -421,8 +421,7 @@ def run_segments(args: argparse.Namespace) -> None:
 
 
 def run_evaluate(args: argparse.Namespace) -> None:
-    import shelfgraph as sg
-    from shelfgraph.evaluation import evaluate, temporal_split
+    from shelfgraph.evaluation import evaluate, standard_models, temporal_split
 
     lines, _ = _read_lines(args)
     split = temporal_split(
@@ -435,14 +434,9 @@ def run_evaluate(args: argparse.Namespace) -> None:
     )
     print(f"{split}", file=sys.stderr)
     table = evaluate(
-        {
-            "most-popular": sg.MostPopular(),
-            "item-knn": sg.ItemKNN(),
-            "graph-filter": sg.GraphFilter(n_components=64),
-            "lightgcn": sg.LightGCN(
-                learning_rate=1e-3, iterations=args.iterations, random_state=42
-            ),
-        },
+        standard_models(
+            learning_rate=1e-3, iterations=args.iterations, random_state=42
+        ),
         split,
         k=args.k,
     )
@@ -470,7 +464,7 @@ def run_report(args: argparse.Namespace) -> None:
 def run_demo(args: argparse.Namespace) -> None:
     import shelfgraph as sg
     from shelfgraph.datasets import make_retail_orders
-    from shelfgraph.evaluation import evaluate, temporal_split
+    from shelfgraph.evaluation import evaluate, standard_models, temporal_split
 
     args.out.mkdir(parents=True, exist_ok=True)
     orders = make_retail_orders(
@@ -492,12 +486,7 @@ def run_demo(args: argparse.Namespace) -> None:
     split = temporal_split(lines)
     print(f"\nTemporal split, last 20% of the timeline held out: {split}")
     table = evaluate(
-        {
-            "most-popular": sg.MostPopular(),
-            "item-knn": sg.ItemKNN(),
-            "graph-filter": sg.GraphFilter(n_components=64),
-            "lightgcn": sg.LightGCN(**params),
-        },
+        standard_models(**params),
         split,
         k=20,
     )

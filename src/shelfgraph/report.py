@@ -17,9 +17,9 @@ import pandas as pd
 
 from ._typing import PathType
 from .cleaning import CleaningReport
-from .evaluation import evaluate, temporal_split
+from .evaluation import evaluate, standard_models, temporal_split
 from .interactions import Interactions
-from .models import GraphFilter, ItemKNN, LightGCN, MostPopular
+from .models import LightGCN
 from .segments import segment_customers
 
 
@@ -64,12 +64,7 @@ def build_report(
 
     split = temporal_split(lines, user_col, item_col, time_col)
     table = evaluate(
-        {
-            "most-popular": MostPopular(),
-            "item-knn": ItemKNN(),
-            "graph-filter": GraphFilter(n_components=64),
-            "lightgcn": LightGCN(**params),
-        },
+        standard_models(**params),
         split,
         k=20,
     )

@@ -1,6 +1,6 @@
 """Leakage-safe splits, ranking metrics and side-by-side evaluation."""
 
-from ._evaluate import evaluate, evaluate_model
+from ._evaluate import evaluate, evaluate_model, standard_models
 from .metrics import METRICS, hit_matrix, metrics_from_hits
 from .splits import (
     Split,
@@ -24,5 +24,6 @@ __all__ = [
     "random_split",
     "read_paper_file",
     "split_from_interactions",
+    "standard_models",
     "temporal_split",
 ]

@@ -10,12 +10,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..models import GraphFilter, ItemKNN, LightGCN, MostPopular
 from ..models._graph import degrees
 from ..models.base import Recommender, check_int
 from .metrics import METRICS, hit_matrix, metrics_from_hits
 from .splits import Split
 
 logger = logging.getLogger("shelfgraph")
+
+
+def standard_models(**lightgcn_params: Any) -> dict[str, Recommender]:
+    """LightGCN and the baselines every comparison should include, unfitted.
+
+    Most-popular, item-kNN and the graph filter (64 components, sized for shop
+    catalogues); ``lightgcn_params`` are passed to :class:`LightGCN`.
+    """
+    return {
+        "most-popular": MostPopular(),
+        "item-knn": ItemKNN(),
+        "graph-filter": GraphFilter(n_components=64),
+        "lightgcn": LightGCN(**lightgcn_params),
+    }
 
 
 def evaluate_model(

@@ -627,7 +627,7 @@ class Recommender(ABC):
         rows = data.users.index_of(user_ids, what="user")
         cols = data.items.index_of(item_ids, what="item")
         with thread_limits(self.n_threads):
-            values = self._user_scores(rows)[:, cols]
+            values = self._user_item_scores(rows, cols)
         return pd.DataFrame(
             values,
             index=pd.Index(data.users.id_of(rows), name="user_id"),
