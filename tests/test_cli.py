@@ -7,17 +7,27 @@ import re
 import pandas as pd
 import pytest
 
+from conftest import SAMPLE, need
+from shelfgraph import clean_transactions
 from shelfgraph.cli import main
-from shelfgraph.datasets import make_retail_orders
+from shelfgraph.datasets import load_online_retail, make_retail_orders
 
 
-@pytest.fixture(scope="module")
-def orders_csv(tmp_path_factory):
+@pytest.fixture(scope="module", params=["synthetic", "sample"])
+def orders_csv(request, tmp_path_factory):
+    """Order lines on disk: synthetic (.csv) and the real Online Retail II sample."""
+    if request.param == "sample":
+        return need(SAMPLE)
     path = tmp_path_factory.mktemp("cli") / "orders.csv"
     make_retail_orders(
         n_lines=30_000, n_customers=400, n_items=300, random_state=2
     ).to_csv(path, index=False)
     return path
+
+
+@pytest.fixture(scope="module")
+def lines(orders_csv):
+    return clean_transactions(load_online_retail(orders_csv))[0]
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +65,8 @@ def test_train_prints_the_cleaning_report(orders_csv, tmp_path, capsys):
     assert (tmp_path / "m.npz").exists()
 
 
-def test_recommend_one_customer_as_json(model_file, orders_csv, capsys):
-    customer = pd.read_csv(orders_csv)["Customer ID"].dropna().astype(int).iloc[0]
+def test_recommend_one_customer_as_json(model_file, lines, capsys):
+    customer = lines["Customer ID"].iloc[0]
     code, out, _ = run(
         capsys,
         "recommend",
@@ -76,10 +86,8 @@ def test_recommend_one_customer_as_json(model_file, orders_csv, capsys):
     assert all(isinstance(r["item_id"], str) and r["item_name"] for r in rows)
 
 
-def test_recommend_basket_and_all_to_a_file(model_file, orders_csv, tmp_path, capsys):
-    items = pd.read_csv(orders_csv, dtype={"StockCode": str})[
-        "StockCode"
-    ].value_counts()
+def test_recommend_basket_and_all_to_a_file(model_file, lines, tmp_path, capsys):
+    items = lines["StockCode"].value_counts()
     basket = list(items.index[:2])
     code, out, _ = run(
         capsys,
@@ -111,10 +119,8 @@ def test_recommend_basket_and_all_to_a_file(model_file, orders_csv, tmp_path, ca
     assert pd.read_parquet(tmp_path / "all.parquet")["rank"].max() == 2
 
 
-def test_similar_audience_segments(model_file, orders_csv, tmp_path, capsys):
-    items = pd.read_csv(orders_csv, dtype={"StockCode": str})[
-        "StockCode"
-    ].value_counts()
+def test_similar_audience_segments(model_file, lines, tmp_path, capsys):
+    items = lines["StockCode"].value_counts()
     code, out, _ = run(capsys, "similar", "-m", model_file, items.index[0], "-n", 3)
     assert code == 0 and len(out.strip().splitlines()) == 4
     code, out, _ = run(
@@ -136,9 +142,9 @@ def test_similar_audience_segments(model_file, orders_csv, tmp_path, capsys):
     assert (tmp_path / "seg.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def test_evaluate_on_the_real_sample(sample_path, capsys):
+def test_evaluate(orders_csv, capsys):
     code, out, _ = run(
-        capsys, "evaluate", sample_path, "--iterations", 3, "--format", "json"
+        capsys, "evaluate", orders_csv, "--iterations", 3, "--format", "json"
     )
     assert code == 0
     table = pd.DataFrame(json.loads(out)).set_index("model")
@@ -146,9 +152,9 @@ def test_evaluate_on_the_real_sample(sample_path, capsys):
     assert (table["recall@20"] > 0).all()
 
 
-def test_report_has_every_section_and_valid_images(sample_path, tmp_path, capsys):
+def test_report_has_every_section_and_valid_images(orders_csv, lines, tmp_path, capsys):
     out_file = tmp_path / "r.html"
-    code, _, _ = run(capsys, "report", sample_path, "-o", out_file, "--iterations", 3)
+    code, _, _ = run(capsys, "report", orders_csv, "-o", out_file, "--iterations", 3)
     assert code == 0
     page = out_file.read_text()
     for section in (
@@ -165,11 +171,7 @@ def test_report_has_every_section_and_valid_images(sample_path, tmp_path, capsys
     assert len(images) == 2
     for data in images:
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
-    # the campaign section names the sample's second best seller
-    from shelfgraph import clean_transactions
-    from shelfgraph.datasets import load_online_retail
-
-    lines, _ = clean_transactions(load_online_retail(sample_path))
+    # the campaign section names the second best seller
     hero = lines["StockCode"].value_counts().index[1]
     assert re.search(rf"Campaign products {re.escape(hero)}, ", page)
 
@@ -209,6 +211,7 @@ def test_errors_are_one_line_on_stderr(argv, message, capsys):
 
 
 def test_bad_column_and_unknown_ids(orders_csv, model_file, tmp_path, capsys):
+    # the train command reads Customer ID unless told otherwise
     code, _, err = run(
         capsys, "train", orders_csv, "-o", tmp_path / "m.npz", "--user-col", "Client"
     )
