@@ -326,6 +326,11 @@ def _ids(model: Any, values: Sequence[str], kind: str) -> list[Any]:
     return out
 
 
+def _progress() -> int:
+    """Progress bars (LightGCN's ``verbose``) when stderr is a terminal."""
+    return int(sys.stderr.isatty())
+
+
 def _load(args: argparse.Namespace) -> Any:
     import shelfgraph as sg
 
@@ -435,7 +440,10 @@ def run_evaluate(args: argparse.Namespace) -> None:
     print(f"{split}", file=sys.stderr)
     table = evaluate(
         standard_models(
-            learning_rate=1e-3, iterations=args.iterations, random_state=42
+            learning_rate=1e-3,
+            iterations=args.iterations,
+            random_state=42,
+            verbose=_progress(),
         ),
         split,
         k=args.k,
@@ -454,7 +462,7 @@ def run_report(args: argparse.Namespace) -> None:
         item_col=args.item_col,
         time_col=args.time_col,
         name_col=args.name_col if args.name_col in lines.columns else None,
-        model_params={"iterations": args.iterations},
+        model_params={"iterations": args.iterations, "verbose": _progress()},
         title=f"shelfgraph report: {args.input.name}",
     )
     path = write_report(report, args.output)
@@ -482,6 +490,7 @@ def run_demo(args: argparse.Namespace) -> None:
         "learning_rate": 1e-3,
         "iterations": args.iterations,
         "random_state": args.seed,
+        "verbose": _progress(),
     }
     split = temporal_split(lines)
     print(f"\nTemporal split, last 20% of the timeline held out: {split}")
