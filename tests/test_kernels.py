@@ -145,3 +145,23 @@ def test_negatives_are_unbought_uniform_and_deterministic():
     expected = 600 / unbought.sum()
     assert counts[unbought].min() > 0.4 * expected
     assert counts[unbought].max() < 1.8 * expected
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.5])
+def test_adam_step_matches_the_textbook_update(weight_decay):
+    rng = np.random.default_rng(4)
+    param = rng.standard_normal((5, 3)).astype(np.float32)
+    expected = param.astype(np.float64)
+    m = np.zeros_like(param)
+    v = np.zeros_like(param)
+    m_ref = np.zeros_like(expected)
+    v_ref = np.zeros_like(expected)
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+    for step in range(1, 4):
+        grad = rng.standard_normal(param.shape).astype(np.float32)
+        _kernels.adam_step(param, grad, m, v, lr, b1, b2, eps, step, weight_decay)
+        m_ref = b1 * m_ref + (1 - b1) * grad
+        v_ref = b2 * v_ref + (1 - b2) * grad**2
+        update = (m_ref / (1 - b1**step)) / (np.sqrt(v_ref / (1 - b2**step)) + eps)
+        expected = expected - lr * (update + weight_decay * expected)
+    np.testing.assert_allclose(param, expected, rtol=1e-5, atol=1e-6)

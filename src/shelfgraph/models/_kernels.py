@@ -240,8 +240,14 @@ def adam_step(
     beta2: float,
     eps: float,
     step: int,
+    weight_decay: float,
 ) -> None:
-    """One Adam update (Kingma & Ba 2015) of ``param`` in place."""
+    """One AdamW update (Loshchilov & Hutter 2019) of ``param`` in place.
+
+    Adam (Kingma & Ba 2015) with the weight decay decoupled from the
+    gradient: ``param -= lr * (m_hat / (sqrt(v_hat) + eps) + weight_decay *
+    param)``; ``weight_decay=0`` is plain Adam.
+    """
     c1 = 1.0 - beta1**step
     c2 = 1.0 - beta2**step
     for r in prange(param.shape[0]):
@@ -251,7 +257,9 @@ def adam_step(
             v[r, f] = beta2 * v[r, f] + (1.0 - beta2) * g * g
             m_hat = m[r, f] / c1
             v_hat = v[r, f] / c2
-            param[r, f] -= lr * m_hat / (np.sqrt(v_hat) + eps)
+            param[r, f] -= lr * (
+                m_hat / (np.sqrt(v_hat) + eps) + weight_decay * param[r, f]
+            )
 
 
 @njit(cache=True, parallel=True)

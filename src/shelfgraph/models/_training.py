@@ -33,6 +33,7 @@ class TrainConfig:
     factors: int
     learning_rate: float
     lambda_: float
+    weight_decay: float
     epochs: int
     loss: str
     n_negatives: int
@@ -157,7 +158,9 @@ def train(
                 (eu, grad_u, *state[:2]),
                 (ei, grad_i, *state[2:]),
             ):
-                _kernels.adam_step(param, grad, m, v, lr, 0.9, 0.999, 1e-8, step)
+                _kernels.adam_step(
+                    param, grad, m, v, lr, 0.9, 0.999, 1e-8, step, config.weight_decay
+                )
             total += loss
         mean_loss = total / max(1, -(-n_pairs // batch))
         result.loss_history.append(mean_loss)

@@ -45,7 +45,12 @@ class LightGCN(EmbeddingModel):
         Adam's step size.
     lambda_ : float, default=1e-4
         L2 regularisation of the layer-0 embeddings, per the paper.
-    iterations : int, default=12
+    weight_decay : float, default=0.5
+        Decoupled weight decay of the layer-0 embeddings (AdamW): each step
+        shrinks them by ``learning_rate * weight_decay``. Adam rescales the
+        paper's L2 gradient away, so this is what keeps the embeddings from
+        overfitting in later epochs.
+    iterations : int, default=24
         Epochs: passes over all training pairs.
     loss : {"softmax", "bpr"}, default="softmax"
         Sampled softmax over the bought item and its sampled items, or BPR
@@ -104,7 +109,8 @@ class LightGCN(EmbeddingModel):
         k_layers: int = 3,
         learning_rate: float = 0.01,
         lambda_: float = 1e-4,
-        iterations: int = 12,
+        weight_decay: float = 0.5,
+        iterations: int = 24,
         loss: str = "softmax",
         n_negatives: int = 64,
         temperature: float = 0.2,
@@ -122,6 +128,7 @@ class LightGCN(EmbeddingModel):
         self.k_layers = k_layers
         self.learning_rate = learning_rate
         self.lambda_ = lambda_
+        self.weight_decay = weight_decay
         self.iterations = iterations
         self.loss = loss
         self.n_negatives = n_negatives
@@ -169,6 +176,7 @@ class LightGCN(EmbeddingModel):
         check_int("k_layers", self.k_layers, low=0)
         check_float("learning_rate", self.learning_rate, strict=True)
         check_float("lambda_", self.lambda_)
+        check_float("weight_decay", self.weight_decay)
         check_int("iterations", self.iterations, low=0)
         if self.loss not in LOSSES:
             raise ValueError(
@@ -197,6 +205,7 @@ class LightGCN(EmbeddingModel):
             factors=self.factors,
             learning_rate=self.learning_rate,
             lambda_=self.lambda_,
+            weight_decay=self.weight_decay,
             epochs=self.iterations,
             loss=self.loss,
             n_negatives=self.n_negatives,
