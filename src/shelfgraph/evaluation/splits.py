@@ -181,19 +181,14 @@ def temporal_split(
             f"{'test' if before.all() else 'training'} lines; "
             f"the data runs from {times.min()} to {times.max()}"
         )
-    train = Interactions.from_frame(
-        frame[before],
+    return _split_lines(
+        frame,
+        ~before,
         user_col,
         item_col,
-        weight=weight,
-        time_col=time_col,
-        **frame_options,
-    )
-    return _split_rest(
-        train,
-        frame[~before],
-        user_col,
-        item_col,
+        time_col,
+        weight,
+        frame_options,
         {"cutoff": str(cutoff), "kind": "temporal"},
     )
 
@@ -225,19 +220,14 @@ def last_basket_split(
     held = key.isin(pd.MultiIndex.from_frame(last[[user_col, invoice_col]]))
     if not held.any():
         raise EmptyDataError("no customer has two baskets: nothing to hold out")
-    train = Interactions.from_frame(
-        frame[~held],
+    return _split_lines(
+        frame,
+        held,
         user_col,
         item_col,
-        weight=weight,
-        time_col=time_col,
-        **frame_options,
-    )
-    return _split_rest(
-        train,
-        frame[held],
-        user_col,
-        item_col,
+        time_col,
+        weight,
+        frame_options,
         {"kind": "last_basket", "held_baskets": len(last)},
     )
 
@@ -316,6 +306,28 @@ def read_paper_file(path: PathType) -> Interactions:
     if not users:
         raise EmptyDataError(f"{path} has no 'user item ...' lines")
     return Interactions.from_pairs(np.concatenate(users), np.concatenate(items))
+
+
+def _split_lines(
+    frame: pd.DataFrame,
+    test: np.ndarray,
+    user_col: str,
+    item_col: str,
+    time_col: str,
+    weight: str | None,
+    frame_options: dict[str, Any],
+    extra: dict[str, Any],
+) -> Split:
+    """Train on the lines where ``test`` is False, test on the others."""
+    train = Interactions.from_frame(
+        frame[~test],
+        user_col,
+        item_col,
+        weight=weight,
+        time_col=time_col,
+        **frame_options,
+    )
+    return _split_rest(train, frame[test], user_col, item_col, extra)
 
 
 def _split_rest(
