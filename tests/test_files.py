@@ -119,3 +119,11 @@ def test_a_failed_write_keeps_the_old_model(tmp_path, shop, monkeypatch):
         sg.MostPopular().fit(shop).save(path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]
+
+
+def test_ids_that_cannot_round_trip_are_refused_at_save(tmp_path):
+    data = Interactions.from_pairs([True, "a", "a"], ["x", "y", "x"])
+    model = sg.MostPopular().fit(data)
+    with pytest.raises(TypeError, match="only int and str ids can be saved, not bool"):
+        model.save(tmp_path / "m.npz")
+    assert not (tmp_path / "m.npz").exists()

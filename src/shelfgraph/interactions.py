@@ -77,13 +77,7 @@ class IdMap:
         values = _id_array([ids] if scalar else ids)
         if self.ids.dtype.kind in "iu" and values.dtype.kind == "O":
             # Ints among other ids (a guest's string id, say) still match.
-            is_int = np.array(
-                [
-                    isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-                    for v in values
-                ],
-                dtype=bool,
-            )
+            is_int = np.array([is_int_id(v) for v in values], dtype=bool)
             found = np.full(len(values), -1, dtype=np.int64)
             if is_int.any():
                 found[is_int] = self._index.get_indexer(values[is_int].astype(np.int64))
@@ -98,6 +92,11 @@ class IdMap:
         return self.ids[np.asarray(indices, dtype=np.int64)]
 
 
+def is_int_id(value: object) -> bool:
+    """Whether an id is an integer (Python or NumPy; ``True`` is not an id)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
 def _id_array(ids: Any) -> np.ndarray:
     """Ids as an int64 array when they are all ints, else an object array."""
     if isinstance(ids, (pd.Series, pd.Index)):
@@ -109,15 +108,11 @@ def _id_array(ids: Any) -> np.ndarray:
         items = list(ids)
         values = np.empty(len(items), dtype=object)
         values[:] = items
-        if len(items) and all(isinstance(v, str) for v in items):
-            values = values.astype(object)
     if values.dtype.kind in "iu":
         return values.astype(np.int64)
     if values.dtype.kind in "OUST":
         out = values.astype(object)
-        if len(out) and all(
-            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in out
-        ):
+        if len(out) and all(is_int_id(v) for v in out):
             return out.astype(np.int64)
         # NumPy scalars become plain Python values, so ids print and serialise
         # as the user wrote them.

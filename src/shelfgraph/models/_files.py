@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from .._typing import PathType
 from .._version import __version__
 from ..exceptions import ShelfgraphError
-from ..interactions import IdMap, Interactions
+from ..interactions import IdMap, Interactions, is_int_id
 from .base import MODEL_CLASSES, Recommender
 
 #: Version of the file layout this library writes; it reads this one and older.
@@ -157,11 +157,10 @@ def _put_ids(arrays: dict[str, np.ndarray], name: str, ids: IdMap) -> str:
         arrays[f"{name}.ids"] = ids.ids.astype(np.int64)
         return "int"
     values = ids.ids
-    kinds = np.array(
-        [0 if isinstance(v, (int, np.integer)) else 1 for v in values], dtype=np.uint8
-    )
-    if any(not isinstance(v, (int, np.integer, str)) for v in values):
-        bad = next(v for v in values if not isinstance(v, (int, np.integer, str)))
+    kinds = np.array([0 if is_int_id(v) else 1 for v in values], dtype=np.uint8)
+    bad_ids = [v for v in values if not (is_int_id(v) or isinstance(v, str))]
+    if bad_ids:
+        bad = bad_ids[0]
         raise TypeError(
             f"only int and str ids can be saved, not {type(bad).__name__} ({bad!r})"
         )

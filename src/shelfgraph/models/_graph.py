@@ -7,12 +7,10 @@ import scipy.sparse as sp
 
 
 def degrees(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-    """Number of items of each user and of users of each item (binary)."""
-    binary = matrix.copy()
-    binary.data[:] = 1.0
+    """Number of items of each user and of users of each item (stored pairs)."""
     return (
-        np.asarray(binary.sum(axis=1)).ravel(),
-        np.asarray(binary.sum(axis=0)).ravel(),
+        np.diff(matrix.indptr),
+        np.bincount(matrix.indices, minlength=matrix.shape[1]),
     )
 
 

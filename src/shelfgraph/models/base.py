@@ -25,6 +25,7 @@ from .._typing import Id, IdArray
 from ..exceptions import DataError, NotFittedError, ShelfgraphWarning, UnknownIdError
 from ..interactions import IdMap, Interactions
 from . import _kernels
+from ._graph import degrees
 
 logger = logging.getLogger("shelfgraph")
 
@@ -608,7 +609,7 @@ class Recommender(ABC):
         self, users: np.ndarray, n: int, mask: np.ndarray | None
     ) -> pd.DataFrame:
         data = self._check_fitted()
-        counts = np.diff(data.matrix.tocsc().indptr).astype(np.float32)[None, :]
+        counts = degrees(data.matrix)[1].astype(np.float32)[None, :]
         shelf = self._rank_one(np.ascontiguousarray(counts), n, mask)
         frame = pd.DataFrame(
             {

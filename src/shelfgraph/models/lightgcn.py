@@ -9,6 +9,7 @@ import numpy as np
 
 from .._typing import FrameLike
 from ..interactions import Interactions
+from ._graph import degrees
 from ._propagation import Propagation
 from ._training import LOSSES, TrainConfig, train
 from .base import EmbeddingModel, check_float, check_int
@@ -246,7 +247,7 @@ class LightGCN(EmbeddingModel):
         self.item_layers_ = (
             np.stack([i for _, i in layers[:-1]]) if self.k_layers else None
         )
-        self.item_degree_ = np.diff(matrix.tocsc().indptr).astype(np.float32)
+        self.item_degree_ = degrees(matrix)[1].astype(np.float32)
 
     def _state(self) -> dict[str, np.ndarray]:
         state = {
