@@ -81,7 +81,9 @@ def build_report(
     popular = lines[item_col].value_counts().index
     heroes = popular[1:4].tolist()
     audience = model.recommend_users(heroes, fraction=0.2)
-    segments = segment_customers(model, n_segments=n_segments, top_n=3, random_state=42)
+    segments = segment_customers(
+        model, n_segments=n_segments, top_n=3, random_state=params["random_state"]
+    )
     buffer = io.BytesIO()
     segments.plot(buffer, title="Customer segments (PCA of LightGCN embeddings)")
     return ReportData(
