@@ -25,9 +25,13 @@ def test_spmm_matches_scipy():
     m = random_graph().astype(np.float32)
     m.data = np.random.default_rng(0).random(m.nnz).astype(np.float32)
     x = np.random.default_rng(1).standard_normal((m.shape[1], 8)).astype(np.float32)
-    np.testing.assert_allclose(
-        _kernels.spmm(m.indptr, m.indices, m.data, x), m @ x, rtol=1e-5, atol=1e-6
-    )
+    out = np.full((m.shape[0], 8), np.nan, dtype=np.float32)
+    _kernels.spmm(m.indptr, m.indices, m.data, x, out, np.empty((0, 8), np.float32))
+    np.testing.assert_allclose(out, m @ x, rtol=1e-5, atol=1e-6)
+    # the accumulating form adds the same product to ``total``
+    total = np.ones_like(out)
+    _kernels.spmm(m.indptr, m.indices, m.data, x, out, total)
+    np.testing.assert_allclose(total, 1 + m @ x, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("layers", [0, 1, 3])
@@ -53,15 +57,19 @@ def test_propagation_matches_the_dense_formula(layers):
 
 
 def loss_numpy(fu, fi, users, pos, neg, w, kind, tau):
-    """One row per pair: ``neg[b]`` are pair b's sampled items."""
-    s_pos = np.einsum("bd,bd->b", fu[users], fi[pos])
-    s_neg = np.einsum("bd,btd->bt", fu[users], fi[neg])
-    if kind == 0:
-        return float(
-            (w * np.logaddexp(0, -(s_pos[:, None] - s_neg)).mean(axis=1)).sum()
-        )
-    logits = np.concatenate([s_pos[:, None], s_neg], axis=1) / tau
-    return float((w * (np.logaddexp.reduce(logits, axis=1) - logits[:, 0])).sum())
+    """Pair by pair: ``neg[b]`` lists pair b's sampled items, any length."""
+    total = 0.0
+    for u, i, items, wb in zip(users, pos, neg, w):
+        if len(items) == 0:
+            continue
+        s_pos = fu[u] @ fi[i]
+        s_neg = fi[items] @ fu[u]
+        if kind == 0:
+            total += wb * np.logaddexp(0, -(s_pos - s_neg)).mean()
+        else:
+            logits = np.r_[s_pos, s_neg] / tau
+            total += wb * (np.logaddexp.reduce(logits) - logits[0])
+    return float(total)
 
 
 @pytest.mark.parametrize("kind", [0, 1])
@@ -69,21 +77,48 @@ def test_loss_and_gradients_against_finite_differences(kind):
     rng = np.random.default_rng(kind)
     fu = rng.standard_normal((5, 3)).astype(np.float32)
     fi = rng.standard_normal((6, 3)).astype(np.float32)
-    # three runs: user 0 (one pair), user 1 (two pairs), user 4 (one pair)
-    run_users = np.array([0, 1, 4])
-    run_ptr = np.array([0, 1, 3, 4])
-    pos = np.array([2, 0, 5, 2])
-    run_neg = np.array([[1, 3], [4, 4], [0, 5]], dtype=np.int32)
-    w = np.array([0.5, 1.0, 0.25, 2.0], dtype=np.float32)
+    # purchases: user 1 bought items 0, 4 and 5; user 3 bought everything
+    bought = sp.csr_matrix(
+        (np.ones(9), ([0, 1, 1, 1, 3, 3, 3, 3, 4], [2, 0, 4, 5, 0, 1, 3, 5, 2])),
+        shape=(5, 6),
+    )
+    # four runs: user 0 (one pair), user 1 (two pairs), user 3, user 4
+    run_users = np.array([0, 1, 3, 4])
+    run_ptr = np.array([0, 1, 3, 4, 5])
+    pos = np.array([2, 0, 5, 0, 2])
+    w = np.array([0.5, 1.0, 0.25, 3.0, 2.0], dtype=np.float32)
+    # runs 0-1 share items 1, 4, 4 (user 1 bought 4); runs 2-3 share 0, 3, 5
+    # (user 3 bought all three, so run 2 adds nothing)
+    group_ptr = np.array([0, 2, 4])
+    group_neg = np.array([[1, 4, 4], [0, 3, 5]], dtype=np.int32)
     tau = 0.7
-    # the same batch, one row per pair, for the slow version
+    # the same batch, pair by pair, for the slow version
     users = np.repeat(run_users, np.diff(run_ptr))
-    neg = np.repeat(run_neg, np.diff(run_ptr), axis=0)
+    group_of_run = np.repeat(np.arange(2), np.diff(group_ptr))
+    dense = bought.toarray() > 0
+    neg = [
+        [j for j in group_neg[group_of_run[r]] if not dense[run_users[r], j]]
+        for r in range(4)
+        for _ in range(run_ptr[r], run_ptr[r + 1])
+    ]
+    assert neg[1] == [1] and neg[3] == []
 
-    bounds = _kernels.block_bounds(len(run_users), 2)
-    assert bounds.tolist() == [0, 1, 3]
+    bounds = _kernels.block_bounds(2, 2)
+    assert bounds.tolist() == [0, 1, 2]
     loss, gu, gi = _kernels.sampled_loss_grad(
-        fu, fi, run_users, run_ptr, pos, run_neg, w, kind, tau, bounds
+        fu,
+        fi,
+        bought.indptr,
+        bought.indices,
+        run_users,
+        run_ptr,
+        pos,
+        w,
+        group_ptr,
+        group_neg,
+        kind,
+        tau,
+        bounds,
     )
     assert loss == pytest.approx(
         loss_numpy(fu, fi, users, pos, neg, w, kind, tau), rel=1e-4
@@ -101,6 +136,8 @@ def test_loss_and_gradients_against_finite_differences(kind):
             table[idx] = old
             numeric[idx] = (up - down) / (2 * eps)
         np.testing.assert_allclose(grad, numeric, rtol=1e-3, atol=1e-4)
+    # user 3's run contributes nothing
+    assert not gu[3].any()
 
 
 def test_topk_matches_argsort_with_ties_and_masks():
@@ -124,27 +161,6 @@ def test_mask_rows_hides_exactly_the_listed_items():
     rows = np.array([5, 0, 7])
     _kernels.mask_rows(scores, m.indptr, m.indices, rows)
     assert np.array_equal(np.isinf(scores), m[rows].toarray() > 0)
-
-
-def test_negatives_are_unbought_uniform_and_deterministic():
-    m = random_graph(n_users=50, n_items=40, density=0.3)
-    users = np.repeat(np.arange(50), 200)
-    neg = _kernels.sample_negatives(
-        m.indptr, m.indices, users, 40, 3, np.uint64(9), np.uint64(0)
-    )
-    again = _kernels.sample_negatives(
-        m.indptr, m.indices, users, 40, 3, np.uint64(9), np.uint64(0)
-    )
-    assert np.array_equal(neg, again)
-    dense = m.toarray() > 0
-    assert not dense[users[:, None], neg].any()
-    # roughly uniform over each user's unbought items
-    counts = np.bincount(neg[users == 0].ravel(), minlength=40)
-    unbought = ~dense[0]
-    assert (counts[~unbought] == 0).all()
-    expected = 600 / unbought.sum()
-    assert counts[unbought].min() > 0.4 * expected
-    assert counts[unbought].max() < 1.8 * expected
 
 
 @pytest.mark.parametrize("weight_decay", [0.0, 0.5])

@@ -44,6 +44,7 @@ class Propagation:
         self.norm = norm
         self._users = (norm.indptr, norm.indices, norm.data)
         self._items = (norm_t.indptr, norm_t.indices, norm_t.data)
+        self._scratch: tuple[np.ndarray, ...] | None = None
 
     def layers(
         self, eu: np.ndarray, ei: np.ndarray
@@ -52,24 +53,45 @@ class Propagation:
         out = [(eu.astype(np.float32), ei.astype(np.float32))]
         for _ in range(self.n_layers):
             cur_u, cur_i = out[-1]
-            out.append(
-                (_kernels.spmm(*self._users, cur_i), _kernels.spmm(*self._items, cur_u))
-            )
+            next_u = np.empty_like(cur_u)
+            next_i = np.empty_like(cur_i)
+            self._layer(cur_u, cur_i, next_u, next_i)
+            out.append((next_u, next_i))
         return out
 
     def __call__(self, eu: np.ndarray, ei: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``P [E_u; E_i]`` as the pair ``(users, items)``, float32."""
-        sum_u = eu.astype(np.float32, copy=True)
-        sum_i = ei.astype(np.float32, copy=True)
-        cur_u, cur_i = sum_u, sum_i
-        for _ in range(self.n_layers):
-            cur_u, cur_i = (
-                _kernels.spmm(*self._users, cur_i),
-                _kernels.spmm(*self._items, cur_u),
+        sum_u = np.array(eu, dtype=np.float32)
+        sum_i = np.array(ei, dtype=np.float32)
+        if self.n_layers == 0:
+            return sum_u, sum_i
+        # Layers alternate between two scratch buffers per side, kept across
+        # calls: training calls this twice a step with the same shapes.
+        if self._scratch is None or self._scratch[0].shape != sum_u.shape:
+            self._scratch = tuple(
+                np.empty_like(x) for x in (sum_u, sum_u, sum_i, sum_i)
             )
-            sum_u += cur_u
-            sum_i += cur_i
+        a_u, b_u, a_i, b_i = self._scratch
+        cur_u = np.asarray(eu, dtype=np.float32)
+        cur_i = np.asarray(ei, dtype=np.float32)
+        for _ in range(self.n_layers):
+            self._layer(cur_u, cur_i, a_u, a_i, sum_u, sum_i)
+            cur_u, cur_i, a_u, a_i, b_u, b_i = a_u, a_i, b_u, b_i, a_u, a_i
         scale = np.float32(1.0 / (self.n_layers + 1))
         sum_u *= scale
         sum_i *= scale
         return sum_u, sum_i
+
+    def _layer(
+        self,
+        eu: np.ndarray,
+        ei: np.ndarray,
+        out_u: np.ndarray,
+        out_i: np.ndarray,
+        total_u: np.ndarray | None = None,
+        total_i: np.ndarray | None = None,
+    ) -> None:
+        """One layer into ``out_*``, also added to ``total_*`` when given."""
+        none = np.empty((0, eu.shape[1]), dtype=np.float32)
+        _kernels.spmm(*self._users, ei, out_u, none if total_u is None else total_u)
+        _kernels.spmm(*self._items, eu, out_i, none if total_i is None else total_i)

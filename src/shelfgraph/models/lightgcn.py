@@ -29,12 +29,12 @@ class LightGCN(EmbeddingModel):
     that other candle-and-mug buyers bought, even without a direct link.
 
     Training differs from the paper's reference code, not the model: each
-    step propagates once over the whole graph and scores a large batch of
-    training pairs, each user's pairs against ``n_negatives`` unbought items
-    sampled for that user,
-    with a sampled softmax loss by default (``loss="bpr"`` with
-    ``n_negatives=1`` is the paper's BPR loss), L2 on the layer-0 rows used,
-    and Adam.
+    step propagates once over the whole graph and scores a batch of training
+    pairs against ``n_negatives`` items drawn uniformly (items the user
+    bought are left out), with a sampled softmax loss by default, L2 on the
+    layer-0 rows used, and AdamW. With the softmax, 32 users of a batch share
+    one draw, which is cheaper and trains as well. ``loss="bpr"`` draws for
+    each user, and with ``n_negatives=1`` it is the paper's BPR loss.
 
     Parameters
     ----------
@@ -51,19 +51,23 @@ class LightGCN(EmbeddingModel):
         shrinks them by ``learning_rate * weight_decay``. Adam rescales the
         paper's L2 gradient away, so this is what keeps the embeddings from
         overfitting in later epochs.
-    iterations : int, default=24
+    iterations : int, default=10
         Epochs: passes over all training pairs.
     loss : {"softmax", "bpr"}, default="softmax"
         Sampled softmax over the bought item and its sampled items, or BPR
         averaged over the sampled items.
-    n_negatives : int, default=64
-        Unbought items sampled per training pair, uniformly.
+    n_negatives : int, default=256
+        Items drawn uniformly for each group of users in a batch (each user
+        with BPR); each pair is contrasted with those its user has not bought.
     temperature : float, default=0.2
         Softmax temperature; ignored by BPR.
-    batch_size : int, default=65536
+    batch_size : int, default=16384
         Training pairs per optimiser step, at most a quarter of all pairs so
         that small data sets still take 4 steps an epoch. Each step costs one
-        full-graph propagation forward and back, so large batches are fast.
+        full-graph propagation forward and back; smaller batches take more
+        steps for the same epochs, which on Gowalla pays for itself, and
+        larger ones train faster (65,536 fits the Online Retail II shape in
+        about 5 s at 30 epochs, with the same quality there).
     schedule : {"constant", "cosine"}, default="constant"
         Learning rate over the steps: a cosine decay from ``learning_rate``
         to zero, or constant as in the paper.
@@ -78,7 +82,7 @@ class LightGCN(EmbeddingModel):
         revenue, when the interactions carry them), scaled to mean 1.
     random_state : int, default=0
         Seed. The same seed gives bitwise identical factors whatever
-        ``n_threads`` is: sampling uses a counter-based generator and
+        ``n_threads`` is: samples are drawn by one NumPy generator and
         gradients are summed in a fixed order.
     verbose : int, default=0
         1 shows a progress bar with the loss.
@@ -111,11 +115,11 @@ class LightGCN(EmbeddingModel):
         learning_rate: float = 0.01,
         lambda_: float = 1e-4,
         weight_decay: float = 0.5,
-        iterations: int = 24,
+        iterations: int = 10,
         loss: str = "softmax",
-        n_negatives: int = 64,
+        n_negatives: int = 256,
         temperature: float = 0.2,
-        batch_size: int = 65536,
+        batch_size: int = 16384,
         schedule: str = "constant",
         init: str = "svd",
         init_std: float = 0.1,
