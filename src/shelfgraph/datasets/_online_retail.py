@@ -19,10 +19,12 @@ import pandas as pd
 from .._typing import PathType
 from ..exceptions import DataError, DatasetUnavailableError, EmptyDataError
 from ._columns import (
+    COUNTRY,
     CUSTOMER_ID,
     DESCRIPTION,
     INVOICE,
     INVOICE_DATE,
+    ONLINE_RETAIL_COLUMNS,
     PRICE,
     QUANTITY,
     STOCK_CODE,
@@ -36,15 +38,8 @@ logger = logging.getLogger("shelfgraph")
 SHEETS = ("Year 2009-2010", "Year 2010-2011")
 ONLINE_RETAIL_URL = "https://archive.ics.uci.edu/static/public/502/online+retail+ii.zip"
 FILE_NAME = "online_retail_II.xlsx"
-_REQUIRED = (
-    INVOICE,
-    STOCK_CODE,
-    DESCRIPTION,
-    QUANTITY,
-    INVOICE_DATE,
-    PRICE,
-    CUSTOMER_ID,
-)
+# Every column of the file but the country, which nothing downstream needs.
+_REQUIRED = tuple(c for c in ONLINE_RETAIL_COLUMNS if c != COUNTRY)
 _DOWNLOAD_TIMEOUT_S = 20
 
 
