@@ -6,14 +6,18 @@ orders shaped like the full Online Retail II file (about 4,300 customers,
 split in time (last 20% of the timeline held out) and every model is fitted
 on the past. LightGCN runs twice: with the walkthrough's settings and with
 shelfgraph's defaults. Fit times are also given as a ratio to item-kNN's,
-run in the same process.
+run in the same process. On the synthetic orders a last row reads the
+generator's truth: each customer's planted taste group, ranked by what the
+group bought before the cut. It is the ceiling the models can approach.
 
     python benchmarks/online_retail.py
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 import shelfgraph as sg
 from _common import RETAIL_SAMPLE
@@ -28,6 +32,35 @@ WALKTHROUGH = {
     "iterations": 30,
     "random_state": 42,
 }
+
+
+class PlantedGroups(sg.Recommender):
+    """Reference, not a model: scores from each customer's planted taste group.
+
+    An item's score is the number of training customers of the user's group
+    who bought it. The synthetic lines are drawn independently given the
+    group, so no model can do much better than this.
+    """
+
+    name = "planted-groups"
+
+    def __init__(self, customer_group: pd.Series) -> None:
+        super().__init__()
+        self.customer_group = customer_group
+
+    def _fit(self, data: sg.Interactions) -> None:
+        group = self.customer_group.reindex(data.users.ids).to_numpy(dtype=np.int64)
+        bought = data.matrix.copy()
+        bought.data[:] = 1.0
+        members = sp.csr_matrix(
+            (np.ones(data.n_users), (group, np.arange(data.n_users))),
+            shape=(int(group.max()) + 1, data.n_users),
+        )
+        self.group_counts_ = (members @ bought).toarray().astype(np.float32)
+        self.user_group_ = group
+
+    def _user_scores(self, rows: np.ndarray) -> np.ndarray:
+        return self.group_counts_[self.user_group_[rows]]
 
 
 def models() -> dict[str, sg.Recommender]:
@@ -47,12 +80,16 @@ def models() -> dict[str, sg.Recommender]:
     return out
 
 
-def run(name: str, orders: pd.DataFrame) -> None:
+def run(
+    name: str,
+    orders: pd.DataFrame,
+    reference: dict[str, sg.Recommender] | None = None,
+) -> None:
     cleaned, _report = sg.clean_transactions(orders)
     split = temporal_split(cleaned)
     print(f"\n== {name}: {split}")
     print(f"   {split.report}")
-    table = evaluate(models(), split, k=20)
+    table = evaluate({**models(), **(reference or {})}, split, k=20)
     table["fit_ratio_vs_knn"] = table["fit_s"] / table.loc["item-knn", "fit_s"]
     columns = [
         "recall@20",
@@ -68,10 +105,19 @@ def run(name: str, orders: pd.DataFrame) -> None:
 
 def main() -> None:
     run("Online Retail II sample", load_online_retail(RETAIL_SAMPLE))
-    synthetic = make_retail_orders(
-        n_lines=500_000, n_customers=5_000, n_items=3_700, n_groups=20, random_state=0
+    synthetic, customer_group, _ = make_retail_orders(
+        n_lines=500_000,
+        n_customers=5_000,
+        n_items=3_700,
+        n_groups=20,
+        random_state=0,
+        return_groups=True,
     )
-    run("synthetic retail, Online Retail II shape", synthetic)
+    run(
+        "synthetic retail, Online Retail II shape",
+        synthetic,
+        {"planted groups (reads the truth)": PlantedGroups(customer_group)},
+    )
 
     # The walkthrough's training on all of the synthetic lines (no split).
     cleaned, _ = sg.clean_transactions(synthetic)
