@@ -56,6 +56,27 @@ def test_propagation_matches_the_dense_formula(layers):
     assert np.allclose(normalized_adjacency(m).toarray(), a_norm[:n_u, n_u:])
 
 
+def test_propagation_calls_do_not_share_results():
+    m = random_graph()
+    prop = Propagation(m, 3)
+    rng = np.random.default_rng(5)
+    first_in = [rng.standard_normal((n, 4)).astype(np.float32) for n in m.shape]
+    second_in = [rng.standard_normal((n, 4)).astype(np.float32) for n in m.shape]
+    inputs_before = [x.copy() for x in first_in + second_in]
+    first = prop(*first_in)
+    kept = [x.copy() for x in first]
+    second = prop(*second_in)
+    # the second call reuses scratch buffers but leaves the first result alone
+    for a, b in zip(first, kept):
+        assert np.array_equal(a, b)
+    # and it is computed from its own input, as a fresh operator would
+    for a, b in zip(second, Propagation(m, 3)(*second_in)):
+        assert np.array_equal(a, b)
+    # inputs are never written to
+    for a, b in zip(first_in + second_in, inputs_before):
+        assert np.array_equal(a, b)
+
+
 def loss_numpy(fu, fi, users, pos, neg, w, kind, tau):
     """Pair by pair: ``neg[b]`` lists pair b's sampled items, any length."""
     total = 0.0
