@@ -210,9 +210,9 @@ def sampled_loss_grad(
     return losses.sum(), gu, grad_i
 
 
-def block_bounds(n_runs: int, n_blocks: int) -> np.ndarray:
-    """Cut ``n_runs`` runs into ``n_blocks`` near-equal contiguous blocks."""
-    return (np.arange(n_blocks + 1, dtype=np.int64) * n_runs) // n_blocks
+def block_bounds(n: int, n_blocks: int) -> np.ndarray:
+    """Cut ``n`` units of work into ``n_blocks`` near-equal contiguous blocks."""
+    return (np.arange(n_blocks + 1, dtype=np.int64) * n) // n_blocks
 
 
 @njit(cache=True, parallel=True)
