@@ -34,6 +34,17 @@ def test_spmm_matches_scipy():
     np.testing.assert_allclose(total, 1 + m @ x, rtol=1e-5, atol=1e-6)
 
 
+def test_sparse_times_sparse_into_dense_matches_scipy():
+    a = random_graph(n_users=12, n_items=30, density=0.3, seed=3)
+    a.data = np.random.default_rng(6).random(a.nnz).astype(np.float32)
+    b = random_graph(n_users=30, n_items=25, density=0.2, seed=4)
+    b.data = np.random.default_rng(7).random(b.nnz).astype(np.float32)
+    out = _kernels.spgemm_dense(
+        a.indptr, a.indices, a.data, b.indptr, b.indices, b.data, b.shape[1]
+    )
+    np.testing.assert_allclose(out, (a @ b).toarray(), rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("layers", [0, 1, 3])
 def test_propagation_matches_the_dense_formula(layers):
     m = random_graph()

@@ -42,6 +42,33 @@ def spmm(
                 total[r, f] += out[r, f]
 
 
+@njit(cache=True, parallel=True)
+def spgemm_dense(
+    a_indptr: np.ndarray,
+    a_indices: np.ndarray,
+    a_data: np.ndarray,
+    b_indptr: np.ndarray,
+    b_indices: np.ndarray,
+    b_data: np.ndarray,
+    n_cols: int,
+) -> np.ndarray:
+    """Sparse times sparse (both CSR) into a dense float32 array.
+
+    Row ``r`` of the result is ``sum_k a_data[k] * B[a_indices[k]]``, added
+    up in a dense row: when the product is nearly dense, this skips building
+    a sparse result only to densify it.
+    """
+    n_rows = a_indptr.shape[0] - 1
+    out = np.zeros((n_rows, n_cols), dtype=np.float32)
+    for r in prange(n_rows):
+        for k in range(a_indptr[r], a_indptr[r + 1]):
+            w = a_data[k]
+            u = a_indices[k]
+            for q in range(b_indptr[u], b_indptr[u + 1]):
+                out[r, b_indices[q]] += w * b_data[q]
+    return out
+
+
 @njit(cache=True, parallel=True, fastmath=True)
 def sampled_loss_grad(
     fu: np.ndarray,
