@@ -51,7 +51,7 @@ class LightGCN(EmbeddingModel):
         shrinks them by ``learning_rate * weight_decay``. Adam rescales the
         paper's L2 gradient away, so this is what keeps the embeddings from
         overfitting in later epochs.
-    iterations : int, default=10
+    iterations : int, default=12
         Epochs: passes over all training pairs.
     loss : {"softmax", "bpr"}, default="softmax"
         Sampled softmax over the bought item and its sampled items, or BPR
@@ -115,7 +115,7 @@ class LightGCN(EmbeddingModel):
         learning_rate: float = 0.01,
         lambda_: float = 1e-4,
         weight_decay: float = 0.5,
-        iterations: int = 10,
+        iterations: int = 12,
         loss: str = "softmax",
         n_negatives: int = 256,
         temperature: float = 0.2,
