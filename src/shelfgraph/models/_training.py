@@ -4,8 +4,8 @@ Each step propagates the layer-0 embeddings over the whole graph once,
 scores a batch of training pairs against sampled items, and propagates the
 loss gradient back with the same operator (it is symmetric). Batches of
 16,384 pairs (50 steps an epoch on Gowalla's 810k pairs) learn more per
-epoch than larger ones; an epoch then takes about 8 s on 2 cores, three
-quarters of it in the 12 sparse products of the propagations.
+epoch than larger ones; an epoch then takes about 6 s on 2 cores, most of
+it in the 12 sparse products of the propagations.
 """
 
 from __future__ import annotations
@@ -98,8 +98,8 @@ def train(
     # Small data sets still take MIN_STEPS steps an epoch.
     # TODO: the default batch (16,384) is what Gowalla needs for the paper's
     # numbers, but it makes the walkthrough's 30 epochs on the full Online
-    # Retail II shape take ~18 s; 65,536 takes ~5 s at the same quality
-    # there. No rule that picks the batch from the data is settled yet.
+    # Retail II shape take ~15 s; 65,536 is several times faster at the same
+    # quality there. No rule that picks the batch from the data is settled.
     batch = max(1, min(config.batch_size, -(-n_pairs // MIN_STEPS)))
     loss_kind = LOSSES[config.loss]
     users_per_draw = USERS_PER_DRAW[config.loss]
