@@ -213,3 +213,94 @@ def test_adam_step_matches_the_textbook_update(weight_decay):
         update = (m_ref / (1 - b1**step)) / (np.sqrt(v_ref / (1 - b2**step)) + eps)
         expected = expected - lr * (update + weight_decay * expected)
     np.testing.assert_allclose(param, expected, rtol=1e-5, atol=1e-6)
+
+
+def loss_grad_numpy(fu, fi, users, pos, neg, w, kind, tau):
+    """Loss and gradients pair by pair, from the closed-form derivatives."""
+    fu = fu.astype(np.float64)
+    fi = fi.astype(np.float64)
+    gu = np.zeros_like(fu)
+    gi = np.zeros_like(fi)
+    total = 0.0
+    for u, i, items, wb in zip(users, pos, neg, w):
+        items = np.asarray(items, dtype=np.int64)
+        if len(items) == 0:
+            continue
+        s_pos = fu[u] @ fi[i]
+        s_neg = fi[items] @ fu[u]
+        if kind == 0:
+            total += wb * np.logaddexp(0, s_neg - s_pos).mean()
+            d_neg = wb / (1 + np.exp(s_pos - s_neg)) / len(items)
+            d_pos = -d_neg.sum()
+        else:
+            logits = np.r_[s_pos, s_neg] / tau
+            log_z = np.logaddexp.reduce(logits)
+            total += wb * (log_z - logits[0])
+            p = np.exp(logits - log_z)
+            d_pos = wb * (p[0] - 1) / tau
+            d_neg = wb * p[1:] / tau
+        gu[u] += d_pos * fi[i] + d_neg @ fi[items]
+        gi[i] += d_pos * fu[u]
+        np.add.at(gi, items, d_neg[:, None] * fu[u])
+    return total, gu, gi
+
+
+@pytest.mark.parametrize("kind", [0, 1])
+@pytest.mark.parametrize("width", [16, 64])
+def test_loss_and_gradients_on_a_batch_of_full_groups(kind, width):
+    """Groups of 32 users sharing 48 draws, a ragged last group, heavy users."""
+    rng = np.random.default_rng(10 + kind)
+    n_users, n_items = 150, 90
+    dense = random_graph(n_users, n_items, density=0.08, seed=11).toarray() > 0
+    dense[:3] = True  # three users bought every item but item 0
+    dense[:3, 0] = False
+    bought = sp.csr_matrix(dense.astype(np.float32))
+    fu = (rng.standard_normal((n_users, width)) * 0.3).astype(np.float32)
+    fi = (rng.standard_normal((n_items, width)) * 0.3).astype(np.float32)
+    # each user's first and last purchase, as a batch sorted by user
+    pairs = sorted(
+        {
+            (u, bought.indices[k])
+            for u in range(n_users)
+            for k in (bought.indptr[u], bought.indptr[u + 1] - 1)
+        }
+    )
+    users, pos = (np.array(x) for x in zip(*pairs))
+    run_ptr = np.flatnonzero(np.r_[True, users[1:] != users[:-1], True])
+    run_users = users[run_ptr[:-1]]
+    group_ptr = np.r_[np.arange(0, len(run_users), 32), len(run_users)]
+    n_groups = len(group_ptr) - 1
+    group_neg = rng.integers(1, n_items, (n_groups, 48), dtype=np.int32)
+    w = rng.uniform(0.5, 2.0, len(pos)).astype(np.float32) / len(pos)
+    tau = 0.3
+    group_of_run = np.repeat(np.arange(n_groups), np.diff(group_ptr))
+    neg = [
+        [j for j in group_neg[group_of_run[r]] if not dense[run_users[r], j]]
+        for r in range(len(run_users))
+        for _ in range(run_ptr[r], run_ptr[r + 1])
+    ]
+    # the heavy users' draws are all bought (item 0 is never drawn)
+    assert all(len(neg[b]) == 0 for b in np.flatnonzero(users < 3))
+    assert n_groups == 5 and np.diff(group_ptr)[-1] < 32
+
+    loss, gu, gi = _kernels.sampled_loss_grad(
+        fu,
+        fi,
+        bought.indptr,
+        bought.indices,
+        run_users,
+        run_ptr,
+        pos,
+        w,
+        group_ptr,
+        group_neg,
+        kind,
+        tau,
+        _kernels.block_bounds(n_groups, 2),
+    )
+    ref_loss, ref_gu, ref_gi = loss_grad_numpy(fu, fi, users, pos, neg, w, kind, tau)
+    assert loss == pytest.approx(ref_loss, rel=1e-4)
+    np.testing.assert_allclose(gu, ref_gu, rtol=1e-3, atol=1e-6)
+    np.testing.assert_allclose(gi, ref_gi, rtol=1e-3, atol=1e-6)
+    assert gu.dtype == gi.dtype == np.float32
+    assert not gu[:3].any()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 import numba
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
 
 def resolve_threads(n_threads: int | None) -> int:
@@ -37,6 +39,25 @@ def thread_limits(n_threads: int | None) -> Iterator[int]:
             yield n
     finally:
         numba.set_num_threads(previous)
+
+
+@functools.cache
+def _controller() -> ThreadpoolController:
+    # SciPy's BLAS is the one Numba's compiled matrix products call; load it
+    # before the controller takes stock of the libraries in the process.
+    import scipy.linalg.cython_blas  # noqa: F401
+
+    return ThreadpoolController()
+
+
+def single_blas_thread() -> AbstractContextManager[Any]:
+    """Hold BLAS to one thread, for BLAS calls made inside Numba's threads.
+
+    A kernel running on ``n`` Numba threads that each call BLAS would
+    otherwise start ``n`` BLAS thread pools. Cheap to enter (tens of
+    microseconds), so kernels can use it on every call.
+    """
+    return _controller().limit(limits=1, user_api="blas")
 
 
 def cpu_count() -> int:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 import numpy as np
 from numba import njit, prange
 
+from .._threads import single_blas_thread
+
 
 def spmm(
     indptr: np.ndarray,
@@ -124,176 +126,196 @@ def sampled_loss_grad(
     each add item gradients into their own buffer, summed in a fixed order,
     so the result does not depend on the thread count.
     """
-    return _loss_kernel(fu.shape[1])(
-        fu,
-        fi,
-        indptr,
-        indices,
-        run_users,
-        run_ptr,
-        pos,
-        weights,
-        group_ptr,
-        neg,
-        loss_kind,
-        temperature,
-        bounds,
-    )
+    with single_blas_thread():
+        return _loss_kernel(
+            fu,
+            fi,
+            indptr,
+            indices,
+            run_users,
+            run_ptr,
+            pos,
+            weights,
+            group_ptr,
+            neg,
+            loss_kind,
+            temperature,
+            bounds,
+        )
 
 
-@functools.cache
-def _loss_kernel(width: int) -> Callable[..., tuple[float, np.ndarray, np.ndarray]]:
-    """:func:`sampled_loss_grad` compiled for embeddings of ``width`` columns.
+@njit(cache=True, parallel=True, fastmath=True)
+def _loss_kernel(
+    fu,
+    fi,
+    indptr,
+    indices,
+    run_users,
+    run_ptr,
+    pos,
+    weights,
+    group_ptr,
+    neg,
+    loss_kind,
+    temperature,
+    bounds,
+):
+    """:func:`sampled_loss_grad`'s work.
 
-    A compile-time width lets the compiler unroll the per-column loops.
+    The work that grows with the sampled items is three small matrix
+    products per group: the group's user rows against the table of sampled
+    items (the scores), and the resulting coefficients back against the
+    table and the user rows (the gradients). They go to BLAS, which the
+    caller must hold to one thread (each Numba thread makes its own calls);
+    the per-pair terms stay in plain loops.
     """
+    n_neg = neg.shape[1]
+    d = fu.shape[1]
+    n_blocks = bounds.shape[0] - 1
+    inv_t = np.float32(1.0 / temperature)
+    gu = np.zeros(fu.shape, dtype=np.float32)
+    gi = np.zeros((n_blocks, fi.shape[0], d), dtype=np.float32)
+    losses = np.zeros(n_blocks)
+    max_runs = 1
+    for grp in range(group_ptr.shape[0] - 1):
+        max_runs = max(max_runs, group_ptr[grp + 1] - group_ptr[grp])
+    for c in prange(n_blocks):
+        table = np.empty((n_neg, d), dtype=np.float32)
+        table_grad = np.empty((n_neg, d), dtype=np.float32)
+        # Row q of rows, scores, coef and sampled belongs to the group's run
+        # q: its user's embedding, its scores against the table, d loss /
+        # d score, and its user gradient through the sampled items. own is
+        # the current run's user gradient through its bought items.
+        rows = np.empty((max_runs, d), dtype=np.float32)
+        scores = np.empty((max_runs, n_neg), dtype=np.float32)
+        coef = np.empty((max_runs, n_neg), dtype=np.float32)
+        sampled = np.empty((max_runs, d), dtype=np.float32)
+        own = np.empty(d, dtype=np.float32)
+        valid = np.empty(n_neg, dtype=np.bool_)
+        # in_table[j] is True while item j is among the group's sampled items.
+        in_table = np.zeros(fi.shape[0], dtype=np.bool_)
+        for grp in range(bounds[c], bounds[c + 1]):
+            first = group_ptr[grp]
+            n_runs = group_ptr[grp + 1] - first
+            for t in range(n_neg):
+                j = neg[grp, t]
+                in_table[j] = True
+                for f in range(d):
+                    table[t, f] = fi[j, f]
+            for q in range(n_runs):
+                u = run_users[first + q]
+                for f in range(d):
+                    rows[q, f] = fu[u, f]
+            np.dot(rows[:n_runs], table.T, scores[:n_runs])
 
-    @njit(cache=True, parallel=True, fastmath=True)
-    def kernel(
-        fu,
-        fi,
-        indptr,
-        indices,
-        run_users,
-        run_ptr,
-        pos,
-        weights,
-        group_ptr,
-        neg,
-        loss_kind,
-        temperature,
-        bounds,
-    ):
-        n_neg = neg.shape[1]
-        d = width
-        n_blocks = bounds.shape[0] - 1
-        inv_t = np.float32(1.0 / temperature)
-        gu = np.zeros(fu.shape, dtype=np.float32)
-        gi = np.zeros((n_blocks, fi.shape[0], d), dtype=np.float32)
-        losses = np.zeros(n_blocks)
-        for c in prange(n_blocks):
-            table = np.empty((n_neg, d), dtype=np.float32)
-            table_grad = np.empty((n_neg, d), dtype=np.float32)
-            scores = np.empty(n_neg, dtype=np.float32)
-            coef = np.empty(n_neg, dtype=np.float32)
-            valid = np.empty(n_neg, dtype=np.bool_)
-            # in_table[j] is True while item j is among the group's sampled items.
-            in_table = np.zeros(fi.shape[0], dtype=np.bool_)
-            for grp in range(bounds[c], bounds[c + 1]):
+            for q in range(n_runs):
+                r = first + q
+                u = run_users[r]
+                cq = coef[q]
+                sq = scores[q]
+                # Leave out sampled items this user bought: a pass over the
+                # user's purchases, then a scan of the table on each rare hit.
+                valid[:] = True
+                for k in range(indptr[u], indptr[u + 1]):
+                    j = indices[k]
+                    if in_table[j]:
+                        for t in range(n_neg):
+                            if neg[grp, t] == j:
+                                valid[t] = False
+                n_valid = 0
                 for t in range(n_neg):
-                    j = neg[grp, t]
-                    in_table[j] = True
-                    for f in range(d):
-                        table[t, f] = fi[j, f]
-                        table_grad[t, f] = 0.0
-                for r in range(group_ptr[grp], group_ptr[grp + 1]):
-                    u = run_users[r]
-                    # Leave out sampled items this user bought: a pass over the
-                    # user's purchases, then a scan of the table on each rare hit.
-                    valid[:] = True
-                    for k in range(indptr[u], indptr[u + 1]):
-                        j = indices[k]
-                        if in_table[j]:
-                            for t in range(n_neg):
-                                if neg[grp, t] == j:
-                                    valid[t] = False
-                    n_valid = 0
+                    n_valid += valid[t]
+                    cq[t] = 0.0
+                for f in range(d):
+                    own[f] = 0.0
+                if n_valid == 0:
+                    continue
+
+                if loss_kind == 1:
+                    # Softmax: the sampled items' terms are shared by the run's
+                    # pairs, so exponentiate them once (in single precision),
+                    # shifted by their maximum.
+                    top = np.float32(-np.inf)
                     for t in range(n_neg):
-                        n_valid += valid[t]
-                        s = np.float32(0.0)
-                        for f in range(d):
-                            s += fu[u, f] * table[t, f]
-                        scores[t] = s
-                        coef[t] = 0.0
-                    if n_valid == 0:
-                        continue
+                        sq[t] *= inv_t
+                        if valid[t]:
+                            top = max(top, sq[t])
+                    shared = 0.0
+                    for t in range(n_neg):
+                        if valid[t]:
+                            cq[t] = np.exp(sq[t] - top)
+                            shared += cq[t]
+                    run_scale = 0.0
 
-                    if loss_kind == 1:
-                        # Softmax: the sampled items' terms are shared by the run's
-                        # pairs, so exponentiate them once (in single precision),
-                        # shifted by their maximum.
-                        top = np.float32(-np.inf)
+                for b in range(run_ptr[r], run_ptr[r + 1]):
+                    i = pos[b]
+                    w = weights[b]
+                    s_pos = np.float32(0.0)
+                    for f in range(d):
+                        s_pos += rows[q, f] * fi[i, f]
+
+                    if loss_kind == 0:
+                        # d loss / d s_uj per sampled item; the positive
+                        # gets minus their sum.
+                        g_pos = np.float32(0.0)
                         for t in range(n_neg):
-                            scores[t] *= inv_t
-                            if valid[t]:
-                                top = max(top, scores[t])
-                        shared = 0.0
-                        for t in range(n_neg):
-                            if valid[t]:
-                                coef[t] = np.exp(scores[t] - top)
-                                shared += coef[t]
-                        run_scale = 0.0
-
-                    for b in range(run_ptr[r], run_ptr[r + 1]):
-                        i = pos[b]
-                        w = weights[b]
-                        s_pos = np.float32(0.0)
-                        for f in range(d):
-                            s_pos += fu[u, f] * fi[i, f]
-
-                        if loss_kind == 0:
-                            # d loss / d s_uj per sampled item; the positive
-                            # gets minus their sum.
-                            g_pos = np.float32(0.0)
-                            for t in range(n_neg):
-                                if not valid[t]:
-                                    continue
-                                x = s_pos - scores[t]
-                                if x > 0:
-                                    e = np.exp(-x)
-                                    losses[c] += w * np.log1p(e) / n_valid
-                                    g = w * e / (1.0 + e) / n_valid
-                                else:
-                                    e = np.exp(x)
-                                    losses[c] += w * (np.log1p(e) - x) / n_valid
-                                    g = w / (1.0 + e) / n_valid
-                                coef[t] += g
-                                g_pos -= g
-                        else:
-                            p = s_pos * inv_t
-                            if p > top:
-                                shift = np.exp(top - p)
-                                total = 1.0 + shared * shift
-                                log_z = p + np.log(total)
-                                p_pos = 1.0 / total
-                                run_scale += w * shift / total
+                            if not valid[t]:
+                                continue
+                            x = s_pos - sq[t]
+                            if x > 0:
+                                e = np.exp(-x)
+                                losses[c] += w * np.log1p(e) / n_valid
+                                g = w * e / (1.0 + e) / n_valid
                             else:
-                                total = np.exp(p - top) + shared
-                                log_z = top + np.log(total)
-                                p_pos = np.exp(p - top) / total
-                                run_scale += w / total
-                            losses[c] += w * (log_z - p)
-                            g_pos = np.float32(w * (p_pos - 1.0) * inv_t)
+                                e = np.exp(x)
+                                losses[c] += w * (np.log1p(e) - x) / n_valid
+                                g = w / (1.0 + e) / n_valid
+                            cq[t] += g
+                            g_pos -= g
+                    else:
+                        p = s_pos * inv_t
+                        if p > top:
+                            shift = np.exp(top - p)
+                            total = 1.0 + shared * shift
+                            log_z = p + np.log(total)
+                            p_pos = 1.0 / total
+                            run_scale += w * shift / total
+                        else:
+                            total = np.exp(p - top) + shared
+                            log_z = top + np.log(total)
+                            p_pos = np.exp(p - top) / total
+                            run_scale += w / total
+                        losses[c] += w * (log_z - p)
+                        g_pos = np.float32(w * (p_pos - 1.0) * inv_t)
 
-                        for f in range(d):
-                            gu[u, f] += g_pos * fi[i, f]
-                            gi[c, i, f] += g_pos * fu[u, f]
-
-                    if loss_kind == 1:
-                        scale = np.float32(run_scale * inv_t)
-                        for t in range(n_neg):
-                            coef[t] *= scale
-
-                    for t in range(n_neg):
-                        ct = coef[t]
-                        if ct == 0.0:
-                            continue
-                        for f in range(d):
-                            gu[u, f] += ct * table[t, f]
-                            table_grad[t, f] += ct * fu[u, f]
-
-                for t in range(n_neg):
-                    j = neg[grp, t]
-                    in_table[j] = False
                     for f in range(d):
-                        gi[c, j, f] += table_grad[t, f]
+                        own[f] += g_pos * fi[i, f]
+                        gi[c, i, f] += g_pos * rows[q, f]
 
-        grad_i = gi[0].copy()
-        for c in range(1, n_blocks):
-            grad_i += gi[c]
-        return losses.sum(), gu, grad_i
+                if loss_kind == 1:
+                    scale = np.float32(run_scale * inv_t)
+                    for t in range(n_neg):
+                        cq[t] *= scale
+                for f in range(d):
+                    gu[u, f] += own[f]
 
-    return kernel
+            # Gradients through the sampled items, for the whole group.
+            np.dot(coef[:n_runs], table, sampled[:n_runs])
+            np.dot(coef[:n_runs].T, rows[:n_runs], table_grad)
+            for q in range(n_runs):
+                u = run_users[first + q]
+                for f in range(d):
+                    gu[u, f] += sampled[q, f]
+            for t in range(n_neg):
+                j = neg[grp, t]
+                in_table[j] = False
+                for f in range(d):
+                    gi[c, j, f] += table_grad[t, f]
+
+    grad_i = gi[0].copy()
+    for c in range(1, n_blocks):
+        grad_i += gi[c]
+    return losses.sum(), gu, grad_i
 
 
 def block_bounds(n: int, n_blocks: int) -> np.ndarray:
