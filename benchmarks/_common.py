@@ -14,6 +14,16 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 GOWALLA = SHARED / "gowalla"
 RETAIL_SAMPLE = SHARED / "online-retail-ii" / "online_retail_II_sample.parquet"
 
+# LightGCN's settings in the user's walkthrough of the retail workflow.
+WALKTHROUGH = {
+    "factors": 64,
+    "k_layers": 3,
+    "learning_rate": 1e-3,
+    "lambda_": 1e-4,
+    "iterations": 30,
+    "random_state": 42,
+}
+
 
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""

@@ -20,18 +20,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 import shelfgraph as sg
-from _common import RETAIL_SAMPLE
+from _common import RETAIL_SAMPLE, WALKTHROUGH
 from shelfgraph.datasets import load_online_retail, make_retail_orders
 from shelfgraph.evaluation import evaluate, temporal_split
-
-WALKTHROUGH = {
-    "factors": 64,
-    "k_layers": 3,
-    "learning_rate": 1e-3,
-    "lambda_": 1e-4,
-    "iterations": 30,
-    "random_state": 42,
-}
 
 
 class PlantedGroups(sg.Recommender):

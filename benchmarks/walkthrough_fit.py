@@ -16,17 +16,8 @@ from __future__ import annotations
 import time
 
 import shelfgraph as sg
+from _common import WALKTHROUGH
 from shelfgraph.datasets import make_retail_orders
-
-WALKTHROUGH = {
-    "factors": 64,
-    "k_layers": 3,
-    "learning_rate": 1e-3,
-    "lambda_": 1e-4,
-    "iterations": 30,
-    "random_state": 42,
-    "verbose": 0,
-}
 
 
 def main() -> None:
@@ -41,7 +32,11 @@ def main() -> None:
     for _ in range(2):
         start = time.perf_counter()
         model = sg.LightGCN.from_transactions(
-            pairs, user_col="Customer ID", item_col="StockCode", **WALKTHROUGH
+            pairs,
+            user_col="Customer ID",
+            item_col="StockCode",
+            verbose=0,
+            **WALKTHROUGH,
         )
         times.append(time.perf_counter() - start)
     knn = sg.ItemKNN()
