@@ -4,7 +4,7 @@ Each step propagates the layer-0 embeddings over the whole graph once,
 scores a batch of training pairs against sampled items, and propagates the
 loss gradient back with the same operator (it is symmetric). Batches of
 16,384 pairs (50 steps an epoch on Gowalla's 810k pairs) learn more per
-epoch than larger ones; an epoch then takes about 6 s on 2 cores, most of
+epoch than larger ones; an epoch then takes about 5 s on 2 cores, most of
 it in the 12 sparse products of the propagations. On dense shop graphs,
 where such a batch already holds nearly every customer, the default batch
 is larger (see :func:`auto_batch_size`).
@@ -35,9 +35,9 @@ SMALL_BATCH = 16384
 LARGE_BATCH = 65536
 SATURATION = 0.8
 # Consecutive users of a batch that share one draw of sampled items with the
-# softmax loss. Sharing keeps the drawn items' embeddings in cache while the
-# group is scored; 32 users per draw trains as well as a draw per user on
-# Gowalla. BPR, the paper's loss, draws for each user.
+# softmax loss. Sharing turns a group's scoring into one small matrix
+# product against the drawn items; 32 users per draw trains as well as a
+# draw per user on Gowalla. BPR, the paper's loss, draws for each user.
 USERS_PER_DRAW = {"softmax": 32, "bpr": 1}
 
 
