@@ -88,20 +88,41 @@ def test_propagation_calls_do_not_share_results():
         assert np.array_equal(a, b)
 
 
-def loss_numpy(fu, fi, users, pos, neg, w, kind, tau):
-    """Pair by pair: ``neg[b]`` lists pair b's sampled items, any length."""
+def loss_grad_numpy(fu, fi, users, pos, neg, w, kind, tau):
+    """Loss and gradients pair by pair, from the closed-form derivatives.
+
+    ``neg[b]`` lists pair b's sampled items, any length (repeats count).
+    """
+    fu = fu.astype(np.float64)
+    fi = fi.astype(np.float64)
+    gu = np.zeros_like(fu)
+    gi = np.zeros_like(fi)
     total = 0.0
     for u, i, items, wb in zip(users, pos, neg, w):
+        items = np.asarray(items, dtype=np.int64)
         if len(items) == 0:
             continue
         s_pos = fu[u] @ fi[i]
         s_neg = fi[items] @ fu[u]
         if kind == 0:
-            total += wb * np.logaddexp(0, -(s_pos - s_neg)).mean()
+            total += wb * np.logaddexp(0, s_neg - s_pos).mean()
+            d_neg = wb / (1 + np.exp(s_pos - s_neg)) / len(items)
+            d_pos = -d_neg.sum()
         else:
             logits = np.r_[s_pos, s_neg] / tau
-            total += wb * (np.logaddexp.reduce(logits) - logits[0])
-    return float(total)
+            log_z = np.logaddexp.reduce(logits)
+            total += wb * (log_z - logits[0])
+            p = np.exp(logits - log_z)
+            d_pos = wb * (p[0] - 1) / tau
+            d_neg = wb * p[1:] / tau
+        gu[u] += d_pos * fi[i] + d_neg @ fi[items]
+        gi[i] += d_pos * fu[u]
+        np.add.at(gi, items, d_neg[:, None] * fu[u])
+    return total, gu, gi
+
+
+def loss_numpy(fu, fi, users, pos, neg, w, kind, tau):
+    return loss_grad_numpy(fu, fi, users, pos, neg, w, kind, tau)[0]
 
 
 @pytest.mark.parametrize("kind", [0, 1])
@@ -213,36 +234,6 @@ def test_adam_step_matches_the_textbook_update(weight_decay):
         update = (m_ref / (1 - b1**step)) / (np.sqrt(v_ref / (1 - b2**step)) + eps)
         expected = expected - lr * (update + weight_decay * expected)
     np.testing.assert_allclose(param, expected, rtol=1e-5, atol=1e-6)
-
-
-def loss_grad_numpy(fu, fi, users, pos, neg, w, kind, tau):
-    """Loss and gradients pair by pair, from the closed-form derivatives."""
-    fu = fu.astype(np.float64)
-    fi = fi.astype(np.float64)
-    gu = np.zeros_like(fu)
-    gi = np.zeros_like(fi)
-    total = 0.0
-    for u, i, items, wb in zip(users, pos, neg, w):
-        items = np.asarray(items, dtype=np.int64)
-        if len(items) == 0:
-            continue
-        s_pos = fu[u] @ fi[i]
-        s_neg = fi[items] @ fu[u]
-        if kind == 0:
-            total += wb * np.logaddexp(0, s_neg - s_pos).mean()
-            d_neg = wb / (1 + np.exp(s_pos - s_neg)) / len(items)
-            d_pos = -d_neg.sum()
-        else:
-            logits = np.r_[s_pos, s_neg] / tau
-            log_z = np.logaddexp.reduce(logits)
-            total += wb * (log_z - logits[0])
-            p = np.exp(logits - log_z)
-            d_pos = wb * (p[0] - 1) / tau
-            d_neg = wb * p[1:] / tau
-        gu[u] += d_pos * fi[i] + d_neg @ fi[items]
-        gi[i] += d_pos * fu[u]
-        np.add.at(gi, items, d_neg[:, None] * fu[u])
-    return total, gu, gi
 
 
 @pytest.mark.parametrize("kind", [0, 1])
