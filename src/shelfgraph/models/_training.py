@@ -92,7 +92,8 @@ def train(
     eu, ei = initial_embeddings(propagation, config, rng)
     state = [np.zeros_like(x) for x in (eu, eu, ei, ei)]
 
-    pair_user = np.repeat(np.arange(n_users, dtype=np.int64), np.diff(matrix.indptr))
+    user_degree = np.diff(matrix.indptr)
+    pair_user = np.repeat(np.arange(n_users, dtype=np.int64), user_degree)
     pair_item = matrix.indices.astype(np.int64)
     weights = (
         np.ones(matrix.nnz, dtype=np.float32)
@@ -100,25 +101,26 @@ def train(
         else np.asarray(pair_weights, dtype=np.float32)
     )
     # Users who bought every item have nothing to be contrasted with.
-    full = np.diff(matrix.indptr) >= n_items
+    full = user_degree >= n_items
     usable = np.flatnonzero(~full[pair_user])
     n_pairs = len(usable)
     batch = config.batch_size
     if batch is None:
-        batch = auto_batch_size(np.diff(matrix.indptr)[~full], n_pairs)
+        batch = auto_batch_size(user_degree[~full], n_pairs)
     # Small data sets still take MIN_STEPS steps an epoch.
     batch = max(1, min(batch, -(-n_pairs // MIN_STEPS)))
+    steps_per_epoch = -(-n_pairs // batch)
     logger.info(
         "LightGCN: %d pairs, batches of %d (%d steps an epoch)",
         n_pairs,
         batch,
-        -(-n_pairs // batch),
+        steps_per_epoch,
     )
     loss_kind = LOSSES[config.loss]
     users_per_draw = USERS_PER_DRAW[config.loss]
     result = TrainResult(eu, ei, batch_size=batch)
 
-    total_steps = config.epochs * -(-n_pairs // batch)
+    total_steps = config.epochs * steps_per_epoch
     step = 0
     chosen = np.zeros(matrix.nnz, dtype=bool)
     for epoch in range(config.epochs):
@@ -186,7 +188,7 @@ def train(
                     param, grad, m, v, lr, 0.9, 0.999, 1e-8, step, config.weight_decay
                 )
             total += loss
-        mean_loss = total / max(1, -(-n_pairs // batch))
+        mean_loss = total / max(1, steps_per_epoch)
         result.loss_history.append(mean_loss)
         logger.debug("epoch %d: loss %.5f", epoch + 1, mean_loss)
         if progress is not None:
